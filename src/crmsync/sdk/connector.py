@@ -85,7 +85,11 @@ class ObjectType(ABC):
         raise NotSupportedError(f"{self.name} cannot be written")
 
     def finish(self) -> None:
-        """Called once after a run's last ``write``, to publish buffered output."""
+        """Publish buffered output; called once at the end of every run of a sync.
+
+        It is called even when the run wrote nothing, so output acknowledged by an earlier
+        run that was killed before it could publish is published now.
+        """
 
     def write_calls(self, ops: Sequence[WriteOp]) -> int:
         """API calls that writing ``ops`` would cost, for dry-run estimates.

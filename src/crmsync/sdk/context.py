@@ -31,6 +31,8 @@ class ConnectorContext:
         clock: time source; tests inject a fake so waits cost nothing.
         counter: the API-call counter the engine reports per run.
         redactor: where secrets obtained at run time (refreshed tokens) are registered.
+        session: what every client built by :meth:`http` sends through unless given its
+            own; tests pass ``crmsync.testing.emulator.wsgi_session(emulator)``.
     """
 
     connection: str
@@ -38,6 +40,7 @@ class ConnectorContext:
     clock: Clock = SYSTEM_CLOCK
     counter: RequestCounter = field(default_factory=RequestCounter)
     redactor: Redactor = REDACTOR
+    session: requests.Session | None = None
 
     @property
     def logger(self) -> logging.Logger:
@@ -82,5 +85,5 @@ class ConnectorContext:
             retry=retry,
             timeout=timeout,
             classify=classify,
-            session=session,
+            session=session if session is not None else self.session,
         )

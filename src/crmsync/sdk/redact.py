@@ -3,15 +3,18 @@
 Every secret crmsync loads (``SecretStr`` settings, tokens obtained at run time) is
 registered with the process-wide :data:`REDACTOR`; text on its way to a log or a user
 passes through :meth:`Redactor.redact`. Credential-shaped fragments (``Authorization``
-headers, ``access_token=...``) are masked even when the secret was never registered.
+headers, ``access_token=...``, passwords in URLs) are masked even when the secret was
+never registered.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel, SecretStr
 
@@ -22,16 +25,25 @@ MASK = "***"
 _MIN_SECRET_LENGTH = 6
 
 _CREDENTIAL_PATTERNS = (
-    re.compile(r"(?i)(authorization\s*[:=]\s*[\"']?(?:bearer|basic|token)\s+)[^\s\"',}]+"),
     re.compile(
-        r"(?i)((?:access_token|refresh_token|client_secret|api_?key|hapikey|password|secret"
+        r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic|token|zoho-oauthtoken)\s+)"
+        r"[^\s\"',}]+"
+    ),
+    re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]{6,}=*"),
+    re.compile(
+        r"(?i)((?:access_token|refresh_token|client_secret|api[_-]?key|hapikey|password|secret"
         r"|secret_key|private_key|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
     ),
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+(?=@)"),
 )
 
 
 class Redactor:
-    """Masks registered secret values and credential-shaped fragments in text."""
+    """Masks registered secret values and credential-shaped fragments in text.
+
+    A secret is also masked in the encoded forms it takes in URLs and JSON bodies,
+    since vendors echo requests back in error messages.
+    """
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
@@ -41,11 +53,11 @@ class Redactor:
     def add(self, *secrets: str | SecretStr | None) -> None:
         """Register secret values to be masked wherever they appear."""
         values = {s.get_secret_value() if isinstance(s, SecretStr) else s for s in secrets}
-        fresh = {v for v in values if v and len(v) >= _MIN_SECRET_LENGTH} - self._secrets
-        if not fresh:
-            return
+        forms = {form for v in values if v and len(v) >= _MIN_SECRET_LENGTH for form in _forms(v)}
         with self._lock:
-            self._secrets |= fresh
+            if forms <= self._secrets:
+                return
+            self._secrets |= forms
             ordered = sorted(self._secrets, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
 
@@ -63,6 +75,11 @@ class Redactor:
         return text
 
 
+def _forms(secret: str) -> set[str]:
+    """``secret`` as written, percent-encoded (query strings) and JSON-escaped (bodies)."""
+    return {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+
+
 def _secret_values(value: object) -> Iterable[str]:
     if isinstance(value, SecretStr):
         yield value.get_secret_value()
@@ -78,7 +95,7 @@ def _secret_values(value: object) -> Iterable[str]:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks secrets in the rendered message and traceback."""
+    """A logging filter that masks secrets in the rendered message, traceback and stack."""
 
     def __init__(self, redactor: Redactor) -> None:
         super().__init__()
@@ -91,6 +108,8 @@ class RedactingFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.redactor.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redactor.redact(record.stack_info)
         return True
 
 

@@ -1,0 +1,45 @@
+"""What crmsync remembers between runs: cursors, links, runs, failures, audit and locks.
+
+Open a :class:`StateStore` with :meth:`StateStore.connect`; it keeps its tables current
+with the Alembic migrations shipped in ``crmsync/state/migrations``.
+"""
+
+from crmsync.state.store import StateStore
+from crmsync.state.values import (
+    COMPLETED,
+    AuditAction,
+    AuditEntry,
+    AuditRow,
+    BatchCommit,
+    Failure,
+    FailureWrite,
+    Lease,
+    Link,
+    LinkStatus,
+    LinkWrite,
+    LockHolder,
+    RunCounts,
+    RunOutcome,
+    RunRow,
+    SyncStatus,
+)
+
+__all__ = [
+    "COMPLETED",
+    "AuditAction",
+    "AuditEntry",
+    "AuditRow",
+    "BatchCommit",
+    "Failure",
+    "FailureWrite",
+    "Lease",
+    "Link",
+    "LinkStatus",
+    "LinkWrite",
+    "LockHolder",
+    "RunCounts",
+    "RunOutcome",
+    "RunRow",
+    "StateStore",
+    "SyncStatus",
+]

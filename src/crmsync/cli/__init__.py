@@ -1,0 +1,5 @@
+"""The ``crmsync`` command line."""
+
+from crmsync.cli.app import main
+
+__all__ = ["main"]

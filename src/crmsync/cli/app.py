@@ -1,0 +1,349 @@
+"""The ``crmsync`` command line: parse, call the workspace, render. Nothing else."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from crmsync import __version__
+from crmsync.cli import render
+from crmsync.cli.exitcodes import ExitCode, for_error, for_outcome
+from crmsync.cli.logs import LogFormat, configure
+from crmsync.cli.progress import RichProgress
+from crmsync.config import Config, config_path
+from crmsync.engine.job import RunKind, RunOptions
+from crmsync.engine.progress import Progress
+from crmsync.engine.reports import RunReport
+from crmsync.sdk.errors import ConfigError, CrmsyncError
+from crmsync.sdk.redact import REDACTOR
+from crmsync.workspace import Workspace
+
+app = typer.Typer(
+    name="crmsync",
+    help="Keep CRMs and referral/affiliate platforms in agreement.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+state_app = typer.Typer(help="Inspect or reset a sync's stored state.", no_args_is_help=True)
+config_app = typer.Typer(help="Work with crmsync.yaml itself.", no_args_is_help=True)
+app.add_typer(state_app, name="state")
+app.add_typer(config_app, name="config")
+
+# Piped output (CI logs, files) gets wide tables instead of rich's 80-column default.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+T = TypeVar("T")
+
+
+@dataclass
+class Options:
+    config: Path | None = None
+
+
+OPTIONS = Options()
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+SyncArg = Annotated[str, typer.Argument(help="The sync's name in crmsync.yaml.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"crmsync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file. Default: $CRMSYNC_CONFIG, else ./crmsync.yaml.",
+            show_default=False,
+        ),
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option(help="debug, info, warning or error.", case_sensitive=False)
+    ] = "warning",
+    log_format: Annotated[
+        LogFormat, typer.Option(help="text, or json for one JSON object per line.")
+    ] = "text",
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """crmsync: incremental, idempotent, crash-safe syncs between CRMs and affiliate platforms.
+
+    Exit codes: 0 ok, 1 internal error, 2 bad config or usage, 3 plan has changes,
+    4 some records failed, 5 sync already running, 6 stopped by a guard,
+    7 credentials rejected, 8 API or state store error, 130 interrupted.
+    """
+    OPTIONS.config = config
+    configure(log_level, log_format)
+
+
+def _fail(error: CrmsyncError) -> typer.Exit:
+    err.print(f"[red]error:[/] {REDACTOR.redact(str(error))}", markup=True, highlight=False)
+    return typer.Exit(int(for_error(error)))
+
+
+def _call(action: Callable[[], T]) -> T:
+    """Run ``action``, turning crmsync errors into a message and their exit code."""
+    try:
+        return action()
+    except CrmsyncError as exc:
+        raise _fail(exc) from None
+
+
+@contextmanager
+def _workspace() -> Iterator[Workspace]:
+    workspace = _call(lambda: Workspace.open(config_path(OPTIONS.config)))
+    try:
+        yield workspace
+    finally:
+        workspace.close()
+
+
+@contextmanager
+def _graceful_stop() -> Iterator[threading.Event]:
+    """First SIGINT/SIGTERM: finish the batch in flight and stop. Second: stop at once."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err.print("[yellow]stopping after the batch in flight (signal again to stop now)[/]")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def _progress(label: str, enabled: bool) -> Iterator[Progress | None]:
+    if not (enabled and err.is_terminal):
+        yield None
+        return
+    with RichProgress(err, label) as bar:
+        yield bar
+
+
+def _execute(sync: str, options: RunOptions, as_json: bool) -> None:
+    with _workspace() as workspace, _graceful_stop() as stop:
+        with _progress(sync, not as_json) as progress:
+            report: RunReport = _call(
+                lambda: workspace.run(sync, options, progress=progress, stop=stop)
+            )
+        if as_json:
+            render.print_json(out, report)
+        else:
+            render.run_report(out, report)
+    raise typer.Exit(int(for_outcome(report.outcome)))
+
+
+@app.command()
+def run(
+    sync: SyncArg,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Read every source record, not just changes; still writes only differences.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Proceed even if a mass-change guard would stop.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run a sync now: read changes, write what differs, remember where it stopped."""
+    kind = RunKind.FULL_REFRESH if full_refresh else RunKind.RUN
+    _execute(sync, RunOptions(kind=kind, force=force), as_json)
+
+
+def _timestamp(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected an ISO date or datetime such as 2026-01-31 or 2026-01-31T12:00Z, "
+            f"found {value!r}"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@app.command()
+def backfill(
+    sync: SyncArg,
+    since: Annotated[
+        datetime,
+        typer.Option(
+            parser=_timestamp, help="Start of the window (ISO date/time, UTC if no zone)."
+        ),
+    ],
+    until: Annotated[
+        datetime | None,
+        typer.Option(parser=_timestamp, help="End of the window, inclusive. Default: now."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Override mass-change guards.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-sync records changed in a time window, leaving the incremental cursor alone."""
+    if until is not None and until < since:
+        raise _fail(ConfigError("--until must not be before --since", source="command line"))
+    _execute(sync, RunOptions(RunKind.BACKFILL, since=since, until=until, force=force), as_json)
+
+
+@app.command()
+def retry(sync: SyncArg, as_json: JsonFlag = False) -> None:
+    """Retry every record in the sync's failures table now, parked ones included."""
+    _execute(sync, RunOptions(RunKind.RETRY, force=True), as_json)
+
+
+@app.command()
+def plan(
+    sync: SyncArg,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Plan a full refresh instead.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Dry run: what a run would create, update, archive and skip; writes nothing.
+
+    Exit code 0 when there is nothing to write, 3 when there is.
+    """
+    kind = RunKind.FULL_REFRESH if full_refresh else RunKind.RUN
+    with _workspace() as workspace, _progress(sync, not as_json) as progress:
+        report = _call(lambda: workspace.plan(sync, RunOptions(kind), progress=progress))
+    if as_json:
+        render.print_json(out, report)
+    else:
+        render.plan_report(out, report)
+    raise typer.Exit(int(ExitCode.CHANGES if report.has_changes else ExitCode.OK))
+
+
+@app.command()
+def check(as_json: JsonFlag = False) -> None:
+    """Validate the config, connections and every field map against the live schemas."""
+    with _workspace() as workspace:
+        results = _call(lambda: list(workspace.check()))
+    errors = [r for r in results if r.severity == "error"]
+    if as_json:
+        render.print_json(out, results)
+    elif not results:
+        out.print("[green]all syncs check out[/]")
+    else:
+        out.print(
+            render.table(
+                None,
+                ["sync", "severity", "where", "problem", "hint"],
+                [[r.sync, r.severity, r.where, r.message, r.hint] for r in results],
+            )
+        )
+    raise typer.Exit(int(ExitCode.USAGE if errors else ExitCode.OK))
+
+
+@app.command()
+def connectors(as_json: JsonFlag = False) -> None:
+    """List installed connectors (built-in and third-party)."""
+    from crmsync.sdk.registry import available, connector_class
+
+    rows = []
+    for name, entry in sorted(available().items()):
+        cls = _call(lambda name=name: connector_class(name))  # type: ignore[misc]
+        dist = entry.dist.name if entry.dist else "-"
+        rows.append({"name": name, "title": cls.title, "package": dist, "module": entry.value})
+    if as_json:
+        render.print_json(out, rows)
+        return
+    out.print(
+        render.table(None, ["name", "title", "package", "module"], [list(r.values()) for r in rows])
+    )
+
+
+@app.command()
+def describe(
+    connection: Annotated[str, typer.Argument(help="A connection name in crmsync.yaml.")],
+    object_name: Annotated[str, typer.Argument(metavar="OBJECT", help="An object type.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show an object type's fields, key, cursor and capabilities, as the platform reports them."""
+    with _workspace() as workspace:
+
+        def describe_object() -> tuple[Any, Any]:
+            if connection not in workspace.loaded.config.connections:
+                raise ConfigError(f"no connection named {connection!r}")
+            obj = workspace.connector(connection).object_type(object_name)
+            return obj, obj.describe()
+
+        obj, schema = _call(describe_object)
+    summary = {
+        "object": obj.name,
+        "key": obj.key,
+        "cursor_field": obj.cursor_field,
+        "capabilities": obj.capabilities.describe(),
+        "max_batch_size": obj.max_batch_size,
+        "open_schema": schema.open,
+        "fields": list(schema),
+    }
+    if as_json:
+        render.print_json(out, summary)
+        return
+    out.print(
+        f"[bold]{connection}.{obj.name}[/]  key: {obj.key}  cursor: {obj.cursor_field or '-'}  "
+        f"batch: {obj.max_batch_size}  can: {', '.join(summary['capabilities'])}"
+    )
+    out.print(
+        render.table(
+            None,
+            ["field", "type", "required", "read-only", "unique", "label"],
+            [[f.name, f.type, f.required, f.read_only, f.unique, f.label] for f in schema],
+        )
+    )
+
+
+@config_app.command("schema")
+def config_schema(
+    mapping: Annotated[
+        bool, typer.Option("--mapping", help="The field-map schema instead of crmsync.yaml's.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of crmsync.yaml (or of field maps), for editors."""
+    if mapping:
+        from crmsync.mapping import FieldMap
+
+        schema = FieldMap.model_json_schema()
+    else:
+        schema = Config.model_json_schema(by_alias=True)
+    sys.stdout.write(json.dumps(schema, indent=2) + "\n")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from crmsync.cli import inspect, scaffold  # noqa: F401  (registers their commands)
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        sys.exit(int(ExitCode.INTERRUPTED))

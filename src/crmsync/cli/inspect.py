@@ -1,0 +1,205 @@
+"""Read-only commands over the state store, and ``state reset``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmsync.cli import render
+from crmsync.cli.app import JsonFlag, SyncArg, _call, _workspace, app, err, out, state_app
+from crmsync.state import RunRow, SyncStatus
+
+
+@app.command()
+def status(as_json: JsonFlag = False) -> None:
+    """Where every sync stands: last run, cursor, links, failures, lock."""
+    with _workspace() as workspace:
+        known = {s.sync: s for s in _call(workspace.store.status)}
+        configured = [s.name for s in workspace.loaded.config.syncs]
+        schedules = {s.name: s.schedule for s in workspace.loaded.config.syncs}
+    if as_json:
+        render.print_json(
+            out,
+            [{"sync": n, "schedule": schedules[n], "state": known.get(n)} for n in configured],
+        )
+        return
+    out.print(
+        render.table(
+            None,
+            [
+                "sync",
+                "schedule",
+                "last run",
+                "outcome",
+                "cursor",
+                "linked",
+                "failing",
+                "parked",
+                "running",
+            ],
+            [_status_row(name, schedules[name], known.get(name)) for name in configured],
+        )
+    )
+
+
+def _status_row(name: str, schedule: str | None, state: SyncStatus | None) -> list[object]:
+    if state is None:
+        return [name, schedule, None, "never run", None, 0, 0, 0, None]
+    last = state.last_run
+    lock = state.lock
+    return [
+        name,
+        schedule,
+        last.started_at if last else None,
+        last.outcome if last else None,
+        state.cursor.updated_at if state.cursor else None,
+        state.links,
+        state.failures,
+        state.parked,
+        f"pid {lock.pid} on {lock.host}" if lock else None,
+    ]
+
+
+@app.command()
+def runs(
+    sync: Annotated[str | None, typer.Argument(help="Only this sync's runs.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recent runs with their counts, API calls and outcome."""
+    with _workspace() as workspace:
+        if sync is not None:
+            _call(lambda: workspace.loaded.sync(sync))
+        found: list[RunRow] = _call(lambda: workspace.store.runs(sync, limit=limit))
+    if as_json:
+        render.print_json(out, found)
+        return
+    out.print(
+        render.table(
+            None,
+            [
+                "run",
+                "sync",
+                "kind",
+                "outcome",
+                "started",
+                "seconds",
+                "read",
+                "created",
+                "updated",
+                "unchanged",
+                "archived",
+                "failed",
+                "API calls",
+                "message",
+            ],
+            [
+                [
+                    r.id,
+                    r.sync,
+                    r.kind,
+                    r.outcome,
+                    r.started_at,
+                    None if r.duration_ms is None else round(r.duration_ms / 1000, 1),
+                    r.counts.read,
+                    r.counts.created,
+                    r.counts.updated,
+                    r.counts.unchanged,
+                    r.counts.archived,
+                    r.counts.failed,
+                    r.counts.api_calls,
+                    r.message,
+                ]
+                for r in found
+            ],
+        )
+    )
+
+
+@app.command()
+def failures(
+    sync: Annotated[str | None, typer.Argument(help="Only this sync's failures.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Records that failed, why, and how often; parked ones wait for `crmsync retry`."""
+    with _workspace() as workspace:
+        if sync is not None:
+            _call(lambda: workspace.loaded.sync(sync))
+        found = _call(lambda: workspace.store.failures(sync))
+    if as_json:
+        render.print_json(out, found)
+        return
+    if not found:
+        out.print("no failures")
+        return
+    out.print(
+        render.table(
+            None,
+            ["sync", "record", "attempts", "parked", "first seen", "last seen", "code", "reason"],
+            [
+                [
+                    f.sync,
+                    f.source_id,
+                    f.attempts,
+                    f.parked,
+                    f.first_seen,
+                    f.last_seen,
+                    f.code,
+                    f.reason,
+                ]
+                for f in found
+            ],
+        )
+    )
+
+
+@app.command()
+def audit(
+    sync: SyncArg,
+    record: Annotated[
+        str | None, typer.Option("--record", help="Only this source record's history.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many entries, newest first.")] = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """What crmsync changed in the target, when, in which run, and which fields."""
+    with _workspace() as workspace:
+        _call(lambda: workspace.loaded.sync(sync))
+        entries = _call(lambda: workspace.store.audit(sync, source_id=record, limit=limit))
+    if as_json:
+        render.print_json(out, entries)
+        return
+    out.print(
+        render.table(
+            None,
+            ["at", "run", "source record", "target record", "action", "fields"],
+            [
+                [e.at, e.run_id, e.source_id, e.target_id, e.action, ", ".join(e.fields)]
+                for e in entries
+            ],
+        )
+    )
+
+
+@state_app.command("reset")
+def reset(
+    sync: SyncArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Forget a sync's cursor, links and failures (runs and audit stay).
+
+    The next run reads everything again. In upsert mode records are matched again by
+    their match key; in create-only mode they would be created again.
+    """
+    with _workspace() as workspace:
+        config = _call(lambda: workspace.loaded.sync(sync))
+        if config.mode == "create-only":
+            err.print(
+                "[yellow]warning:[/] this sync is create-only: after a reset its next run "
+                "creates every record again"
+            )
+        if not yes:
+            typer.confirm(f"forget the cursor, links and failures of {sync!r}?", abort=True)
+        _call(lambda: workspace.store.reset(sync))
+    out.print(f"reset {sync}: the next run starts from scratch")

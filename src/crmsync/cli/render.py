@@ -1,0 +1,140 @@
+"""Turning results into tables (people) or JSON (scripts)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+from rich.console import Console
+from rich.table import Table
+
+from crmsync.engine.reports import PlanReport, RunReport
+from crmsync.state import RunOutcome
+
+_STYLE = {
+    RunOutcome.SUCCEEDED: "green",
+    RunOutcome.PARTIAL: "yellow",
+    RunOutcome.GUARDED: "yellow",
+    RunOutcome.INTERRUPTED: "yellow",
+    RunOutcome.FAILED: "red",
+}
+
+
+def print_json(console: Console, value: Any) -> None:
+    """``value`` (dataclasses, enums, datetimes included) as indented JSON."""
+    console.print_json(json.dumps(to_jsonable_python(value)))
+
+
+def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
+    """A plain table; numbers right-aligned, None shown as a dash."""
+    grid = Table(title=title, title_justify="left", header_style="bold")
+    materialised = [list(r) for r in rows]
+    for index, name in enumerate(columns):
+        numeric = bool(materialised) and all(
+            isinstance(r[index], int | float) for r in materialised if r[index] is not None
+        )
+        grid.add_column(name, justify="right" if numeric else "left", overflow="fold")
+    for row in materialised:
+        grid.add_row(*(_cell(v) for v in row))
+    return grid
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+def run_report(console: Console, report: RunReport) -> None:
+    style = _STYLE[report.outcome]
+    console.print(
+        f"[bold]{report.sync}[/]: [{style}]{report.outcome}[/] "
+        f"({report.kind}, run {report.run_id}, {report.duration_s:.1f}s)"
+    )
+    c = report.counts
+    console.print(
+        table(
+            None,
+            [
+                "read",
+                "created",
+                "updated",
+                "unchanged",
+                "archived",
+                "skipped",
+                "failed",
+                "API calls",
+            ],
+            [
+                [
+                    c.read,
+                    c.created,
+                    c.updated,
+                    c.unchanged,
+                    c.archived,
+                    c.skipped,
+                    c.failed,
+                    report.total_api_calls,
+                ]
+            ],
+        )
+    )
+    if report.message:
+        console.print(f"[{style}]{report.message}[/]")
+    if c.failed:
+        console.print(
+            f"{c.failed:,} record(s) failed and will be retried on the next run: "
+            f"crmsync failures {report.sync}"
+        )
+
+
+def plan_report(console: Console, report: PlanReport) -> None:
+    verdict = "changes to write" if report.has_changes else "nothing to write"
+    console.print(f"[bold]{report.sync}[/]: {verdict} ({report.kind}, dry run)")
+    console.print(
+        table(
+            None,
+            [
+                "read",
+                "create",
+                "update",
+                "archive",
+                "unchanged",
+                "skipped",
+                "would fail",
+                "write calls",
+            ],
+            [
+                [
+                    report.read,
+                    report.to_create,
+                    report.to_update,
+                    report.to_archive,
+                    report.unchanged,
+                    report.skipped,
+                    report.failing,
+                    report.write_calls,
+                ]
+            ],
+        )
+    )
+    for kind, samples in report.samples.items():
+        for sample in samples:
+            target = f" -> {sample.target_id}" if sample.target_id else ""
+            console.print(f"  [cyan]{kind}[/] {sample.source_id}{target}")
+            for name, value in sample.fields.items():
+                console.print(f"      {name}: {value!r}", markup=False, highlight=False)
+    for problem in report.guard_violations:
+        console.print(f"[yellow]a run would stop: {problem}[/]")

@@ -1,0 +1,57 @@
+"""Fingerprints of mapped records: how the engine knows what the target already has.
+
+The state store keeps, per link, a digest of the whole record as last written and a
+short digest per field. A record whose digest is unchanged costs no write; a changed
+one sends only the fields whose digests differ, and the audit trail names them. Only
+digests are stored, never values, so the state store holds no customer data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from hashlib import blake2b
+from typing import Any
+
+_FIELD_SEPARATOR = "\x1f"
+_NAME_SEPARATOR = "\x1e"
+
+
+def encode(value: Any) -> str:
+    """A canonical text for ``value`` that differs whenever the written value would."""
+    if value is None:
+        return "n"
+    if isinstance(value, str):
+        return "s" + value
+    if isinstance(value, bool):
+        return "b1" if value else "b0"
+    if isinstance(value, int | Decimal | float):
+        return f"{type(value).__name__[0]}{value}"
+    if isinstance(value, datetime | date):
+        return f"{type(value).__name__[0]}{value.isoformat()}"
+    return "j" + json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def _digest(text: str) -> str:
+    return blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def fingerprint(fields: Mapping[str, Any]) -> str:
+    """One digest of every field name and value."""
+    return _digest(
+        _FIELD_SEPARATOR.join(
+            name + _NAME_SEPARATOR + encode(fields[name]) for name in sorted(fields)
+        )
+    )
+
+
+def field_hashes(fields: Mapping[str, Any]) -> dict[str, str]:
+    """A short digest per field, to tell later which fields changed."""
+    return {name: _digest(encode(value))[:10] for name, value in fields.items()}
+
+
+def changed_fields(new: Mapping[str, str], old: Mapping[str, str]) -> tuple[str, ...]:
+    """Names of fields in ``new`` whose digest differs from ``old`` (or that ``old`` lacks)."""
+    return tuple(name for name, digest in new.items() if old.get(name) != digest)

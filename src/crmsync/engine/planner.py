@@ -1,0 +1,250 @@
+"""Planning: read what changed, map it, compare it with what was written, spool the writes.
+
+Planning reads the source and the state store and writes nothing else, so a dry run is
+a plan that is never applied.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from crmsync.engine.fingerprint import changed_fields, field_hashes, fingerprint
+from crmsync.engine.job import DeletePolicy, Mode, RunKind, RunOptions, SyncJob
+from crmsync.engine.progress import Progress
+from crmsync.engine.spool import Planned, Spool
+from crmsync.mapping import MappedRecord
+from crmsync.sdk.connector import Capability
+from crmsync.sdk.errors import RecordRejectedError
+from crmsync.sdk.records import Cursor, Page, ReadRequest, Record, WriteAction
+from crmsync.state import Failure, Link, LinkStatus, StateStore
+
+UNREADABLE = "unreadable"
+MAPPING = "mapping"
+_RETRY_CHUNK = 500
+
+
+class Interrupted(Exception):
+    """A stop was requested; the run ends after the work in flight is recorded."""
+
+
+@dataclass
+class Plan:
+    """The outcome of planning: the spool plus what needs no write.
+
+    Attributes:
+        checkpoints: (page number, checkpoint) for every source page that carried one.
+        moot: source ids whose failure rows no longer apply (the record is now unchanged
+            or filtered out), to clear without writing.
+        failure_ids: source ids that had a failure row when the run began.
+    """
+
+    spool: Spool
+    request: ReadRequest | None
+    read: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    checkpoints: list[tuple[int, Cursor]] = field(default_factory=list)
+    moot: list[str] = field(default_factory=list)
+    failure_ids: frozenset[str] = frozenset()
+
+
+def read_request(job: SyncJob, stored: Cursor | None, options: RunOptions) -> ReadRequest | None:
+    """What to ask the source for; None when the run reads nothing (a retry)."""
+    fields = job.mapper.source_fields
+    if options.kind is RunKind.RETRY:
+        return None
+    if options.kind is RunKind.BACKFILL:
+        since = None if options.since is None else Cursor(options.since)
+        return ReadRequest(since=since, until=options.until, fields=fields)
+    if options.kind is RunKind.RUN and job.incremental and stored is not None:
+        return ReadRequest(since=stored.rewind(job.effective_lookback), fields=fields)
+    return ReadRequest(fields=fields)
+
+
+class Planner:
+    """Decides, record by record, what the target needs."""
+
+    def __init__(self, job: SyncJob, store: StateStore, failures: Mapping[str, Failure]) -> None:
+        self.job = job
+        self.store = store
+        self.failures = failures
+        self.seen_failing: set[str] = set()
+        self.unchanged = 0
+        self.skipped = 0
+        self.moot: list[str] = []
+        self._create = (
+            WriteAction.UPSERT
+            if Capability.UPSERT in job.target.capabilities
+            else WriteAction.CREATE
+        )
+
+    def plan_records(self, records: Sequence[Record]) -> list[Planned]:
+        links = self.store.links(self.job.name, [r.id for r in records])
+        planned = []
+        for record in records:
+            if record.id in self.failures:
+                self.seen_failing.add(record.id)
+            item = self._plan(record, links.get(record.id))
+            if item is not None:
+                planned.append(item)
+            elif record.id in self.failures:
+                self.moot.append(record.id)
+        return planned
+
+    def _plan(self, record: Record, link: Link | None) -> Planned | None:
+        if record.deleted:
+            return self._plan_deletion(record, link)
+        mapper = self.job.mapper
+        if not mapper.accepts(record.fields):
+            self.skipped += 1
+            return None
+        try:
+            mapped = mapper.map(record.fields)
+        except RecordRejectedError as exc:
+            return Planned(record.id, record, failure=(exc.message, exc.code or MAPPING))
+        digest = fingerprint(mapped.fields)
+        if link is not None and link.status is LinkStatus.LINKED and link.target_id:
+            return self._plan_linked(record, link, mapped, digest)
+        return Planned(
+            record.id,
+            record,
+            action=self._unlinked_action(),
+            fields=dict(mapped.fields),
+            match=mapped.match,
+            fingerprint=digest,
+            field_hashes=field_hashes(mapped.fields),
+            changed=tuple(mapped.fields),
+        )
+
+    def _plan_linked(
+        self, record: Record, link: Link, mapped: MappedRecord, digest: str
+    ) -> Planned | None:
+        if link.fingerprint == digest:
+            self.unchanged += 1
+            return None
+        if self.job.mode is Mode.CREATE_ONLY:
+            self.skipped += 1
+            return None
+        hashes = field_hashes(mapped.fields)
+        changed = changed_fields(hashes, link.field_hashes)
+        return Planned(
+            record.id,
+            record,
+            action=WriteAction.UPDATE if changed else None,
+            fields={name: mapped.fields[name] for name in changed},
+            target_id=link.target_id,
+            match=mapped.match,
+            fingerprint=digest,
+            field_hashes=hashes,
+            changed=changed,
+            linked=True,
+        )
+
+    def _unlinked_action(self) -> WriteAction:
+        if self.job.mode is Mode.UPDATE_ONLY:
+            return WriteAction.UPDATE
+        if self.job.mode is Mode.CREATE_ONLY:
+            return WriteAction.CREATE
+        return self._create
+
+    def _plan_deletion(self, record: Record, link: Link | None) -> Planned | None:
+        archivable = link is not None and link.status is LinkStatus.LINKED and link.target_id
+        if self.job.delete is DeletePolicy.ARCHIVE and archivable:
+            assert link is not None
+            return Planned(
+                record.id, record, action=WriteAction.ARCHIVE, target_id=link.target_id, linked=True
+            )
+        self.skipped += 1
+        return None
+
+
+def build_plan(
+    job: SyncJob,
+    store: StateStore,
+    options: RunOptions,
+    *,
+    progress: Progress,
+    stop: threading.Event,
+    heartbeat: Callable[[], None] = lambda: None,
+) -> Plan:
+    """Read the source (or the failures, for a retry) and spool what must be written."""
+    failures = {f.source_id: f for f in store.failures(job.name)}
+    request = read_request(job, store.cursor(job.name), options)
+    plan = Plan(Spool(), request, failure_ids=frozenset(failures))
+    planner = Planner(job, store, failures)
+    try:
+        page_no = 0
+        if request is not None:
+            progress.start("reading", None)
+            for page_no, page in enumerate(job.source.read(request), start=1):
+                if stop.is_set():
+                    raise Interrupted
+                _plan_page(plan, planner, page_no, page, request)
+                progress.advance(len(page.records) + len(page.rejected))
+                heartbeat()
+        retry = [
+            failure
+            for failure in failures.values()
+            if failure.source_id not in planner.seen_failing
+            and failure.record is not None
+            and failure.code != UNREADABLE
+            and (options.kind is RunKind.RETRY or not failure.parked)
+        ]
+        for start in range(0, len(retry), _RETRY_CHUNK):
+            chunk = [record_from_json(f.record or {}) for f in retry[start : start + _RETRY_CHUNK]]
+            plan.read += len(chunk)
+            plan.spool.add(page_no + 1, planner.plan_records(chunk))
+    except BaseException:
+        plan.spool.close()
+        raise
+    plan.unchanged, plan.skipped, plan.moot = planner.unchanged, planner.skipped, planner.moot
+    return plan
+
+
+def _plan_page(
+    plan: Plan, planner: Planner, page_no: int, page: Page, request: ReadRequest
+) -> None:
+    windowed = request.since is not None or request.until is not None
+    records = [r for r in page.records if request.wants(r)] if windowed else page.records
+    items = planner.plan_records(records)
+    items.extend(
+        Planned(r.id, Record(r.id, r.raw), failure=(r.reason, UNREADABLE)) for r in page.rejected
+    )
+    plan.read += len(records) + len(page.rejected)
+    plan.spool.add(page_no, items)
+    if page.checkpoint is not None:
+        plan.checkpoints.append((page_no, page.checkpoint))
+
+
+def record_to_json(record: Record) -> dict[str, Any]:
+    """A source record as JSON-able data for the failures table (to retry it later)."""
+    return {
+        "id": record.id,
+        "updated_at": None if record.updated_at is None else record.updated_at.isoformat(),
+        "deleted": record.deleted,
+        "fields": _jsonable(record.fields),
+    }
+
+
+def record_from_json(data: Mapping[str, Any]) -> Record:
+    updated_at = data.get("updated_at")
+    return Record(
+        id=str(data["id"]),
+        fields=data.get("fields") or {},
+        updated_at=None if updated_at is None else datetime.fromisoformat(updated_at),
+        deleted=bool(data.get("deleted", False)),
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

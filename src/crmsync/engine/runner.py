@@ -1,0 +1,276 @@
+"""Running a sync (plan, guard, apply, under the sync's lock) and dry-running one."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from crmsync.engine.applier import Applier, Tally
+from crmsync.engine.guards import planned_changes, violations
+from crmsync.engine.job import RunKind, RunOptions, SyncJob
+from crmsync.engine.planner import Interrupted, Plan, build_plan
+from crmsync.engine.progress import NoProgress, Progress
+from crmsync.engine.reports import Counts, PlanReport, RunReport, Sample
+from crmsync.engine.spool import FAILURE, RELINK
+from crmsync.sdk.clock import SYSTEM_CLOCK, Clock
+from crmsync.sdk.errors import CrmsyncError
+from crmsync.sdk.records import Cursor, WriteOp
+from crmsync.sdk.redact import REDACTOR
+from crmsync.sdk.usage import RequestCounter
+from crmsync.state import Lease, RunCounts, RunOutcome, StateStore
+
+log = logging.getLogger("crmsync.engine")
+
+DEFAULT_LEASE = timedelta(minutes=5)
+SAMPLES_PER_KIND = 3
+
+
+class _Heartbeat:
+    """Renews the lease while planning, when no batch commit does it."""
+
+    def __init__(self, store: StateStore, lease: Lease, clock: Clock, duration: timedelta) -> None:
+        self.store, self.lease, self.clock = store, lease, clock
+        self.every = duration.total_seconds() / 3
+        self.last = clock.monotonic()
+
+    def __call__(self) -> None:
+        if self.clock.monotonic() - self.last >= self.every:
+            self.lease = self.store.renew(self.lease)
+            self.last = self.clock.monotonic()
+
+
+def _cursor_policy(
+    kind: RunKind, stored: Cursor | None, started: datetime
+) -> Callable[[Cursor | None], Cursor | None]:
+    """Which checkpoints may become the stored cursor.
+
+    Backfills and retries never move it. Other runs move it forward only, and never
+    past the run's start: records changed while the run was reading are read again.
+    """
+    if kind in (RunKind.BACKFILL, RunKind.RETRY):
+        return lambda checkpoint: None
+
+    def policy(checkpoint: Cursor | None) -> Cursor | None:
+        if checkpoint is None:
+            return None
+        capped = checkpoint.capped(started)
+        return None if stored is not None and capped <= stored else capped
+
+    return policy
+
+
+def _calls_since(counter: RequestCounter, before: dict[str, int]) -> dict[str, int]:
+    after = counter.by_connection()
+    return {name: n - before.get(name, 0) for name, n in after.items() if n != before.get(name, 0)}
+
+
+class _Run:
+    """One run's mutable progress, so that any ending can be recorded."""
+
+    def __init__(self, job: SyncJob, store: StateStore, lease: Lease, run_id: int) -> None:
+        self.job, self.store, self.lease, self.run_id = job, store, lease, run_id
+        self.outcome = RunOutcome.FAILED
+        self.message: str | None = None
+        self.plan: Plan | None = None
+        self.applier: Applier | None = None
+
+    @property
+    def counts(self) -> Counts:
+        """Planning's counts (records needing no write) plus the applier's."""
+        tally = self.applier.tally if self.applier else Tally()
+        plan = self.plan
+        return Counts(
+            read=plan.read if plan else 0,
+            created=tally.created,
+            updated=tally.updated,
+            unchanged=tally.unchanged + (plan.unchanged if plan else 0),
+            archived=tally.archived,
+            skipped=tally.skipped + (plan.skipped if plan else 0),
+            failed=tally.failed,
+        )
+
+    def execute(
+        self,
+        options: RunOptions,
+        started: datetime,
+        heartbeat: _Heartbeat,
+        progress: Progress,
+        stop: threading.Event,
+    ) -> None:
+        job, store = self.job, self.store
+        self.applier = applier = Applier(
+            job, store, self.lease, self.run_id, progress=progress, stop=stop
+        )
+        # finish() runs even when this run wrote nothing: an earlier run may have been
+        # killed after its writes were acknowledged but before the target published them.
+        with _planned(job, store, options, progress, stop, heartbeat=heartbeat) as plan:
+            try:
+                self.plan = plan
+                problems = [] if options.force else _guard(job, store, plan)
+                if problems:
+                    self.outcome = RunOutcome.GUARDED
+                    self.message = (
+                        "stopped before writing: "
+                        + "; ".join(problems)
+                        + ". Run with --force to proceed."
+                    )
+                    return
+                progress.start("writing", sum(plan.spool.counts().values()))
+                applier.apply(plan, _cursor_policy(options.kind, store.cursor(job.name), started))
+            finally:
+                job.target.finish()
+        self.outcome = RunOutcome.PARTIAL if applier.tally.failed else RunOutcome.SUCCEEDED
+
+
+def _guard(job: SyncJob, store: StateStore, plan: Plan) -> list[str]:
+    changes = planned_changes(plan.spool.counts())
+    return violations(job.guards, changes, store.link_count(job.name))
+
+
+@contextmanager
+def _planned(
+    job: SyncJob,
+    store: StateStore,
+    options: RunOptions,
+    progress: Progress,
+    stop: threading.Event,
+    *,
+    heartbeat: Callable[[], None] = lambda: None,
+) -> Iterator[Plan]:
+    plan = build_plan(job, store, options, progress=progress, stop=stop, heartbeat=heartbeat)
+    with plan.spool:
+        yield plan
+
+
+def run_sync(
+    job: SyncJob,
+    store: StateStore,
+    options: RunOptions | None = None,
+    *,
+    counter: RequestCounter,
+    clock: Clock = SYSTEM_CLOCK,
+    lease: timedelta = DEFAULT_LEASE,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> RunReport:
+    """Run ``job`` once and record it in the runs table.
+
+    Record failures do not raise: they are counted, stored and reported (outcome
+    ``partial``). Errors that stop the run (auth, outage, lost lease) end it as
+    ``failed`` with their message; everything committed before them stays.
+
+    Raises:
+        SyncLockedError: another run of the same sync is in progress.
+        NotSupportedError: the objects cannot do what the sync asks.
+    """
+    options = options or RunOptions()
+    job.validate()
+    started, t0, calls = clock.now(), clock.monotonic(), counter.by_connection()
+    held = store.acquire(job.name, lease=lease)
+    try:
+        run = _Run(job, store, held, store.start_run(held, options.kind))
+        try:
+            run.execute(
+                options,
+                started,
+                _Heartbeat(store, held, clock, lease),
+                progress or NoProgress(),
+                stop or threading.Event(),
+            )
+        except Interrupted:
+            run.outcome, run.message = RunOutcome.INTERRUPTED, "stopped on request"
+        except CrmsyncError as exc:
+            run.message = REDACTOR.redact(str(exc))
+        except BaseException as exc:
+            run.message = REDACTOR.redact(f"internal error: {exc!r}")
+            raise
+        finally:
+            api_calls = _calls_since(counter, calls)
+            total = sum(api_calls.values())
+            counts = run.counts
+            store.finish_run(
+                run.run_id, run.outcome, RunCounts(**vars(counts), api_calls=total), run.message
+            )
+    finally:
+        store.release(held)
+    duration = clock.monotonic() - t0
+    log.info("sync %s %s: %s in %.1fs", job.name, options.kind, run.outcome, duration)
+    return RunReport(
+        job.name,
+        run.run_id,
+        options.kind,
+        run.outcome,
+        counts,
+        api_calls,
+        started,
+        duration,
+        run.message,
+    )
+
+
+def plan_sync(
+    job: SyncJob,
+    store: StateStore,
+    options: RunOptions | None = None,
+    *,
+    counter: RequestCounter,
+    progress: Progress | None = None,
+) -> PlanReport:
+    """What ``run_sync`` would do now, computed from the source and the state store.
+
+    Writes nothing and takes no lock: it reads the source (costing its API calls).
+    """
+    options = options or RunOptions()
+    job.validate()
+    calls = counter.by_connection()
+    with _planned(job, store, options, progress or NoProgress(), threading.Event()) as plan:
+        kinds = plan.spool.counts()
+        changes = planned_changes(kinds)
+        samples = {
+            kind: [
+                Sample(p.source_id, p.target_id, dict(p.fields))
+                for p in plan.spool.samples(kind, SAMPLES_PER_KIND)
+            ]
+            for kind in kinds
+            if kind not in (RELINK,)
+        }
+        write_calls = _write_calls(job, plan)
+        problems = _guard(job, store, plan)
+    return PlanReport(
+        sync=job.name,
+        kind=options.kind,
+        read=plan.read,
+        to_create=changes["create"],
+        to_update=changes["update"],
+        to_archive=changes["archive"],
+        unchanged=plan.unchanged + kinds[RELINK],
+        skipped=plan.skipped,
+        failing=kinds[FAILURE],
+        write_calls=write_calls,
+        api_calls=_calls_since(counter, calls),
+        samples=samples,
+        guard_violations=problems,
+    )
+
+
+def _write_calls(job: SyncJob, plan: Plan) -> int:
+    """The target's estimate of write calls, asked per action in batch-aligned chunks."""
+    chunk = job.effective_batch_size * 10
+    total = 0
+    for kind in plan.spool.counts():
+        if kind in (FAILURE, RELINK):
+            continue
+        ops: list[WriteOp] = []
+        for item in plan.spool.of_kind(kind):
+            assert item.action is not None
+            ops.append(
+                WriteOp(item.action, item.source_id, item.fields, item.target_id, item.match)
+            )
+            if len(ops) == chunk:
+                total += job.target.write_calls(ops)
+                ops = []
+        total += job.target.write_calls(ops) if ops else 0
+    return total

@@ -1,0 +1,213 @@
+"""A loaded crmsync.yaml with its connectors, field maps and state store, built on demand.
+
+The CLI (and the scheduler) talk to a Workspace; the engine below it knows nothing of
+config files.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crmsync import yamlfile
+from crmsync.config import ConnectionConfig, Guards, LoadedConfig, Share, SyncConfig, load_config
+from crmsync.engine.job import DeletePolicy, Limit, Mode, RunOptions, SyncJob
+from crmsync.engine.job import Guards as JobGuards
+from crmsync.engine.progress import Progress
+from crmsync.engine.reports import PlanReport, RunReport
+from crmsync.engine.runner import plan_sync, run_sync
+from crmsync.mapping import Finding, check_map, compile_map, load_field_map
+from crmsync.sdk.clock import SYSTEM_CLOCK, Clock
+from crmsync.sdk.connector import Connector
+from crmsync.sdk.context import ConnectorContext
+from crmsync.sdk.errors import ConfigError, CrmsyncError
+from crmsync.sdk.redact import REDACTOR
+from crmsync.sdk.registry import connector_class
+from crmsync.sdk.usage import RequestCounter
+from crmsync.state import StateStore
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One finding of ``crmsync check``."""
+
+    sync: str | None
+    severity: str  # error | warning
+    where: str
+    message: str
+    hint: str | None = None
+
+
+class Workspace:
+    """Connectors, jobs and the state store of one config file."""
+
+    def __init__(self, loaded: LoadedConfig, *, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.loaded = loaded
+        self.clock = clock
+        self.counter = RequestCounter()
+        self._connectors: dict[str, Connector[Any]] = {}
+        self._store: StateStore | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Clock = SYSTEM_CLOCK) -> Workspace:
+        """Load and validate ``path``, connector settings included."""
+        workspace = cls(load_config(path), clock=clock)
+        workspace.validate_connections()
+        return workspace
+
+    @property
+    def config(self) -> LoadedConfig:
+        return self.loaded
+
+    @property
+    def store(self) -> StateStore:
+        with self._lock:
+            if self._store is None:
+                state = self.loaded.config.state
+                self._store = StateStore.connect(
+                    self.loaded.state_url, schema=state.db_schema, clock=self.clock
+                )
+            return self._store
+
+    def validate_connections(self) -> None:
+        """Validate every connection's settings against its connector's model."""
+        problems: list[ConfigError] = []
+        for name, connection in self.loaded.config.connections.items():
+            try:
+                self._settings(name, connection)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise ConfigError.combine(problems)
+
+    def _settings(self, name: str, connection: ConnectionConfig) -> Any:
+        loc = ("connections", name, "connector")
+        try:
+            cls = connector_class(connection.connector)
+        except ConfigError as exc:
+            raise ConfigError(
+                exc.message,
+                source=self.loaded.document.source,
+                line=self.loaded.line(*loc),
+                location=yamlfile.format_location(loc),
+                hint=exc.hint,
+            ) from None
+        settings = yamlfile.validate_at(
+            cls.settings_model, self.loaded.document, ("connections", name, "settings")
+        )
+        REDACTOR.add_model(settings)
+        return settings
+
+    def connector(self, name: str) -> Connector[Any]:
+        """The connector of connection ``name``, built once."""
+        with self._lock:
+            if name not in self._connectors:
+                connection = self.loaded.config.connections[name]
+                context = ConnectorContext(
+                    connection=name,
+                    base_dir=self.loaded.base_dir,
+                    clock=self.clock,
+                    counter=self.counter,
+                )
+                cls = connector_class(connection.connector)
+                self._connectors[name] = cls(self._settings(name, connection), context)
+            return self._connectors[name]
+
+    def job(self, name: str) -> SyncJob:
+        """The engine's view of sync ``name``: objects, compiled field map, policies."""
+        sync = self.loaded.sync(name)
+        source = self.connector(sync.source.connection).object_type(sync.source.object)
+        target = self.connector(sync.target.connection).object_type(sync.target.object)
+        path = self.loaded.mapping_path(sync)
+        mapper = compile_map(load_field_map(path), source=str(path))
+        return SyncJob(
+            name=sync.name,
+            source=source,
+            target=target,
+            mapper=mapper,
+            mode=Mode(sync.mode),
+            delete=DeletePolicy(sync.delete),
+            lookback=sync.lookback,
+            batch_size=sync.batch_size,
+            max_attempts=sync.max_attempts,
+            guards=_guards(sync.guards),
+        )
+
+    def run(
+        self,
+        name: str,
+        options: RunOptions | None = None,
+        *,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> RunReport:
+        return run_sync(
+            self.job(name),
+            self.store,
+            options,
+            counter=self.counter,
+            clock=self.clock,
+            lease=self.loaded.config.state.lease,
+            progress=progress,
+            stop=stop,
+        )
+
+    def plan(
+        self, name: str, options: RunOptions | None = None, *, progress: Progress | None = None
+    ) -> PlanReport:
+        return plan_sync(
+            self.job(name), self.store, options, counter=self.counter, progress=progress
+        )
+
+    def check(self) -> Iterator[CheckResult]:
+        """Every problem ``crmsync check`` reports: connections, objects, field maps."""
+        for name in self.loaded.config.connections:
+            try:
+                self.connector(name).check()
+            except CrmsyncError as exc:
+                yield CheckResult(None, "error", f"connections.{name}", exc.message, exc.hint)
+        for sync in self.loaded.config.syncs:
+            yield from self._check_sync(sync)
+
+    def _check_sync(self, sync: SyncConfig) -> Iterator[CheckResult]:
+        try:
+            job = self.job(sync.name)
+            job.validate()
+            source, target = job.source.describe(), job.target.describe()
+            field_map = load_field_map(self.loaded.mapping_path(sync))
+        except CrmsyncError as exc:
+            yield CheckResult(sync.name, "error", f"syncs.{sync.name}", str(exc))
+            return
+        findings: list[Finding] = check_map(
+            field_map, source=source, target=target, map_name=str(sync.mapping)
+        )
+        for finding in findings:
+            yield CheckResult(
+                sync.name, finding.severity, finding.location, finding.message, finding.hint
+            )
+
+    def close(self) -> None:
+        for connector in self._connectors.values():
+            connector.close()
+        if self._store is not None:
+            self._store.close()
+
+
+def _limit(value: int | Share | None) -> Limit | None:
+    if value is None:
+        return None
+    if isinstance(value, Share):
+        return Limit(percent=value.percent)
+    return Limit(count=value)
+
+
+def _guards(guards: Guards) -> JobGuards:
+    return JobGuards(
+        creates=_limit(guards.max_creates),
+        updates=_limit(guards.max_updates),
+        archives=_limit(guards.max_archives),
+    )

@@ -1,0 +1,43 @@
+"""check(): what can be known before a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crmsync.sdk.errors import ConfigError
+
+from .helpers import connector, write_csv, write_jsonl
+
+
+def test_check_passes_for_readable_sources_and_new_targets(tmp_path: Path) -> None:
+    write_csv(tmp_path / "in.csv", ["id", "modified"], [["1", ""]])
+    write_jsonl(tmp_path / "in.jsonl", [{"id": 1}])
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    connector(
+        tmp_path,
+        a={"path": "in.csv", "updated_at": "modified"},
+        b={"path": "in.jsonl", "updated_at": "modified"},  # optional in JSON Lines rows
+        c={"path": "empty.csv"},
+        d={"path": "new.jsonl"},
+    ).check()
+
+
+def test_check_reports_every_problem_at_once(tmp_path: Path) -> None:
+    write_csv(tmp_path / "in.csv", ["key", "email"], [["1", "a"]])
+    write_jsonl(tmp_path / "in.jsonl", [{"key": 1}])
+    files = connector(
+        tmp_path,
+        a={"path": "in.csv"},
+        b={"path": "missing/out.csv"},
+        c={"path": "in.jsonl"},
+        d={"path": "in.csv", "key": "key", "deleted": "gone"},
+    )
+    with pytest.raises(ConfigError) as caught:
+        files.check()
+    assert [(p.location, p.message) for p in caught.value.problems] == [
+        ("objects.a.key", f"{tmp_path / 'in.csv'} has no column 'id'"),
+        ("objects.c.key", f"{tmp_path / 'in.jsonl'} has no column 'id'"),
+        ("objects.d.deleted", f"{tmp_path / 'in.csv'} has no column 'gone'"),
+    ]

@@ -1,0 +1,1 @@
+"""Tests of crmsync.mapping: the field-map language."""
