@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from crmsync.engine.job import Mode, SyncJob
-from crmsync.engine.planner import Interrupted, Plan, record_to_json
+from crmsync.engine.planner import Interrupted, Plan, PlannedPage, Planner, record_to_json
 from crmsync.engine.progress import Progress
 from crmsync.engine.spool import Planned
 from crmsync.sdk.connector import Capability
@@ -30,7 +30,9 @@ from crmsync.state import (
     StateStore,
 )
 
-WINDOW_BATCHES = 10  # batches read from the spool at a time, grouped by action
+WINDOW_BATCHES = 10  # batches planned before writing, grouped by action
+
+CursorPolicy = Callable[[Cursor | None], Cursor | None]
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Applier:
         lease: Lease,
         run_id: int,
         *,
+        failure_ids: frozenset[str],
         progress: Progress,
         stop: threading.Event,
     ) -> None:
@@ -80,20 +83,43 @@ class Applier:
         self.progress = progress
         self.stop = stop
         self.tally = Tally()
-        self._failure_ids: frozenset[str] = frozenset()
+        self._failure_ids = failure_ids
 
-    def apply(self, plan: Plan, cursor_for: Callable[[Cursor | None], Cursor | None]) -> Tally:
-        """Write every planned item; ``cursor_for`` turns a checkpoint into the cursor to store."""
-        self._failure_ids = plan.failure_ids
-        size = self.job.effective_batch_size
-        for window, next_page in plan.spool.windows(size * WINDOW_BATCHES):
-            checkpoint = _reached(plan.checkpoints, next_page)
-            self._apply_window(window, cursor_for(checkpoint))
-        final = _Commit.empty()
-        final.resolved.extend(plan.moot)
+    def apply_spooled(self, plan: Plan, cursor_for: CursorPolicy) -> None:
+        """Write a plan made in advance, window by window, in plan order."""
+        size = self.job.effective_batch_size * WINDOW_BATCHES
+        for window, next_page in plan.spool.windows(size):
+            self._apply_window(window, cursor_for(_reached(plan.checkpoints, next_page)))
         last = plan.checkpoints[-1][1] if plan.checkpoints else None
-        self._commit(final, cursor_for(last))
-        return self.tally
+        self._conclude(plan.planner, cursor_for(last))
+
+    def apply_streamed(
+        self, planner: Planner, pages: Iterable[PlannedPage], cursor_for: CursorPolicy
+    ) -> None:
+        """Write planned pages as they come, a window at a time.
+
+        Items gather until a window is full so that writes go out in full batches. A
+        record planned twice before its window is written keeps its first position and
+        its newest version; once written, a later copy is planned against its new link.
+        """
+        size = self.job.effective_batch_size * WINDOW_BATCHES
+        window: dict[str, Planned] = {}
+        reached: Cursor | None = None
+        for page in pages:
+            for item in page.items:
+                window[item.source_id] = item
+            reached = page.checkpoint or reached
+            if len(window) >= size:
+                self._apply_window(list(window.values()), cursor_for(reached))
+                window.clear()
+        self._apply_window(list(window.values()), None)
+        self._conclude(planner, cursor_for(reached))
+
+    def _conclude(self, planner: Planner, cursor: Cursor | None) -> None:
+        """The run's last commit: failures that no longer apply, and the final cursor."""
+        final = _Commit.empty()
+        final.resolved.extend(planner.moot)
+        self._commit(final, cursor)
 
     def _apply_window(self, window: Sequence[Planned], cursor: Cursor | None) -> None:
         writes: defaultdict[WriteAction, list[Planned]] = defaultdict(list)

@@ -21,10 +21,10 @@ _NAME_SEPARATOR = "\x1e"
 
 def encode(value: Any) -> str:
     """A canonical text for ``value`` that differs whenever the written value would."""
+    if type(value) is str:  # the common case, tested first and exactly
+        return "s" + value
     if value is None:
         return "n"
-    if isinstance(value, str):
-        return "s" + value
     if isinstance(value, bool):
         return "b1" if value else "b0"
     if isinstance(value, int | Decimal | float):
@@ -38,18 +38,28 @@ def _digest(text: str) -> str:
     return blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-def fingerprint(fields: Mapping[str, Any]) -> str:
-    """One digest of every field name and value."""
-    return _digest(
-        _FIELD_SEPARATOR.join(
-            name + _NAME_SEPARATOR + encode(fields[name]) for name in sorted(fields)
+class Digest:
+    """The fingerprint of a mapped record, and (computed on demand) its per-field hashes.
+
+    Each value is encoded once. Most records in a run are unchanged, and for them the
+    fingerprint alone decides; per-field hashes are needed only for records written.
+    """
+
+    __slots__ = ("_encoded", "_hashes", "fingerprint")
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        self._encoded = [(name, encode(fields[name])) for name in sorted(fields)]
+        self.fingerprint = _digest(
+            _FIELD_SEPARATOR.join(name + _NAME_SEPARATOR + text for name, text in self._encoded)
         )
-    )
+        self._hashes: dict[str, str] | None = None
 
-
-def field_hashes(fields: Mapping[str, Any]) -> dict[str, str]:
-    """A short digest per field, to tell later which fields changed."""
-    return {name: _digest(encode(value))[:10] for name, value in fields.items()}
+    @property
+    def field_hashes(self) -> dict[str, str]:
+        """A short digest per field, to tell later which fields changed."""
+        if self._hashes is None:
+            self._hashes = {name: _digest(text)[:10] for name, text in self._encoded}
+        return self._hashes
 
 
 def changed_fields(new: Mapping[str, str], old: Mapping[str, str]) -> tuple[str, ...]:

@@ -1,18 +1,19 @@
-"""Planning: read what changed, map it, compare it with what was written, spool the writes.
+"""Planning: read what changed, map it, and compare it with what was written before.
 
-Planning reads the source and the state store and writes nothing else, so a dry run is
-a plan that is never applied.
+Planning reads the source and the state store and writes nothing, so a dry run is a
+plan that is never applied. A run that a guard may stop plans everything into a spool
+first; other runs apply each window of planned items as soon as it fills.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crmsync.engine.fingerprint import changed_fields, field_hashes, fingerprint
+from crmsync.engine.fingerprint import Digest, changed_fields
 from crmsync.engine.job import DeletePolicy, Mode, RunKind, RunOptions, SyncJob
 from crmsync.engine.progress import Progress
 from crmsync.engine.spool import Planned, Spool
@@ -20,7 +21,7 @@ from crmsync.mapping import MappedRecord
 from crmsync.sdk.connector import Capability
 from crmsync.sdk.errors import RecordRejectedError
 from crmsync.sdk.records import Cursor, Page, ReadRequest, Record, WriteAction
-from crmsync.state import Failure, Link, LinkStatus, StateStore
+from crmsync.state import Link, LinkStatus, StateStore
 
 UNREADABLE = "unreadable"
 MAPPING = "mapping"
@@ -31,25 +32,30 @@ class Interrupted(Exception):
     """A stop was requested; the run ends after the work in flight is recorded."""
 
 
+@dataclass(frozen=True)
+class PlannedPage:
+    """The items planned from one source page (or one chunk of retried failures).
+
+    ``checkpoint`` is the source page's: once every item of this page and of earlier
+    pages is recorded, the cursor may move to it.
+    """
+
+    number: int
+    items: list[Planned]
+    checkpoint: Cursor | None = None
+
+
 @dataclass
 class Plan:
-    """The outcome of planning: the spool plus what needs no write.
+    """A whole run planned in advance, for guards and dry runs.
 
     Attributes:
         checkpoints: (page number, checkpoint) for every source page that carried one.
-        moot: source ids whose failure rows no longer apply (the record is now unchanged
-            or filtered out), to clear without writing.
-        failure_ids: source ids that had a failure row when the run began.
     """
 
+    planner: Planner
     spool: Spool
-    request: ReadRequest | None
-    read: int = 0
-    unchanged: int = 0
-    skipped: int = 0
     checkpoints: list[tuple[int, Cursor]] = field(default_factory=list)
-    moot: list[str] = field(default_factory=list)
-    failure_ids: frozenset[str] = frozenset()
 
 
 def read_request(job: SyncJob, stored: Cursor | None, options: RunOptions) -> ReadRequest | None:
@@ -66,13 +72,25 @@ def read_request(job: SyncJob, stored: Cursor | None, options: RunOptions) -> Re
 
 
 class Planner:
-    """Decides, record by record, what the target needs."""
+    """Decides, record by record, what the target needs.
 
-    def __init__(self, job: SyncJob, store: StateStore, failures: Mapping[str, Failure]) -> None:
+    Attributes:
+        read, unchanged, skipped: counts of records so far.
+        moot: source ids whose failure rows no longer apply (the record is now unchanged
+            or filtered out), to clear without writing.
+        failure_ids: source ids that had a failure row when the run began.
+    """
+
+    def __init__(self, job: SyncJob, store: StateStore, options: RunOptions) -> None:
         self.job = job
         self.store = store
-        self.failures = failures
+        self.options = options
+        self.stored = store.cursor(job.name)
+        self.request = read_request(job, self.stored, options)
+        self.failures = {f.source_id: f for f in store.failures(job.name)}
+        self.failure_ids = frozenset(self.failures)
         self.seen_failing: set[str] = set()
+        self.read = 0
         self.unchanged = 0
         self.skipped = 0
         self.moot: list[str] = []
@@ -81,6 +99,49 @@ class Planner:
             if Capability.UPSERT in job.target.capabilities
             else WriteAction.CREATE
         )
+
+    def pages(
+        self,
+        *,
+        progress: Progress,
+        stop: threading.Event,
+        heartbeat: Callable[[], None] = lambda: None,
+    ) -> Iterator[PlannedPage]:
+        """Plan the source's pages, then the earlier failures the source did not return."""
+        number = 0
+        request = self.request
+        if request is not None:
+            progress.start("reading", None)
+            for number, page in enumerate(self.job.source.read(request), start=1):
+                if stop.is_set():
+                    raise Interrupted
+                yield PlannedPage(number, self._plan_page(page, request), page.checkpoint)
+                progress.advance(len(page.records) + len(page.rejected))
+                heartbeat()
+        retry = [
+            failure
+            for failure in self.failures.values()
+            if failure.source_id not in self.seen_failing
+            and failure.record is not None
+            and failure.code != UNREADABLE
+            and (self.options.kind is RunKind.RETRY or not failure.parked)
+        ]
+        for start in range(0, len(retry), _RETRY_CHUNK):
+            chunk = [record_from_json(f.record or {}) for f in retry[start : start + _RETRY_CHUNK]]
+            self.read += len(chunk)
+            number += 1
+            yield PlannedPage(number, self.plan_records(chunk))
+
+    def _plan_page(self, page: Page, request: ReadRequest) -> list[Planned]:
+        windowed = request.since is not None or request.until is not None
+        records = [r for r in page.records if request.wants(r)] if windowed else page.records
+        items = self.plan_records(records)
+        items.extend(
+            Planned(r.id, Record(r.id, r.raw), failure=(r.reason, UNREADABLE))
+            for r in page.rejected
+        )
+        self.read += len(records) + len(page.rejected)
+        return items
 
     def plan_records(self, records: Sequence[Record]) -> list[Planned]:
         links = self.store.links(self.job.name, [r.id for r in records])
@@ -106,7 +167,7 @@ class Planner:
             mapped = mapper.map(record.fields)
         except RecordRejectedError as exc:
             return Planned(record.id, record, failure=(exc.message, exc.code or MAPPING))
-        digest = fingerprint(mapped.fields)
+        digest = Digest(mapped.fields)
         if link is not None and link.status is LinkStatus.LINKED and link.target_id:
             return self._plan_linked(record, link, mapped, digest)
         return Planned(
@@ -115,21 +176,21 @@ class Planner:
             action=self._unlinked_action(),
             fields=dict(mapped.fields),
             match=mapped.match,
-            fingerprint=digest,
-            field_hashes=field_hashes(mapped.fields),
+            fingerprint=digest.fingerprint,
+            field_hashes=digest.field_hashes,
             changed=tuple(mapped.fields),
         )
 
     def _plan_linked(
-        self, record: Record, link: Link, mapped: MappedRecord, digest: str
+        self, record: Record, link: Link, mapped: MappedRecord, digest: Digest
     ) -> Planned | None:
-        if link.fingerprint == digest:
+        if link.fingerprint == digest.fingerprint:
             self.unchanged += 1
             return None
         if self.job.mode is Mode.CREATE_ONLY:
             self.skipped += 1
             return None
-        hashes = field_hashes(mapped.fields)
+        hashes = digest.field_hashes
         changed = changed_fields(hashes, link.field_hashes)
         return Planned(
             record.id,
@@ -138,7 +199,7 @@ class Planner:
             fields={name: mapped.fields[name] for name in changed},
             target_id=link.target_id,
             match=mapped.match,
-            fingerprint=digest,
+            fingerprint=digest.fingerprint,
             field_hashes=hashes,
             changed=changed,
             linked=True,
@@ -162,62 +223,24 @@ class Planner:
         return None
 
 
-def build_plan(
-    job: SyncJob,
-    store: StateStore,
-    options: RunOptions,
+def spool_plan(
+    planner: Planner,
     *,
     progress: Progress,
     stop: threading.Event,
     heartbeat: Callable[[], None] = lambda: None,
 ) -> Plan:
-    """Read the source (or the failures, for a retry) and spool what must be written."""
-    failures = {f.source_id: f for f in store.failures(job.name)}
-    request = read_request(job, store.cursor(job.name), options)
-    plan = Plan(Spool(), request, failure_ids=frozenset(failures))
-    planner = Planner(job, store, failures)
+    """Plan the whole run into a spool before anything is written."""
+    plan = Plan(planner, Spool())
     try:
-        page_no = 0
-        if request is not None:
-            progress.start("reading", None)
-            for page_no, page in enumerate(job.source.read(request), start=1):
-                if stop.is_set():
-                    raise Interrupted
-                _plan_page(plan, planner, page_no, page, request)
-                progress.advance(len(page.records) + len(page.rejected))
-                heartbeat()
-        retry = [
-            failure
-            for failure in failures.values()
-            if failure.source_id not in planner.seen_failing
-            and failure.record is not None
-            and failure.code != UNREADABLE
-            and (options.kind is RunKind.RETRY or not failure.parked)
-        ]
-        for start in range(0, len(retry), _RETRY_CHUNK):
-            chunk = [record_from_json(f.record or {}) for f in retry[start : start + _RETRY_CHUNK]]
-            plan.read += len(chunk)
-            plan.spool.add(page_no + 1, planner.plan_records(chunk))
+        for page in planner.pages(progress=progress, stop=stop, heartbeat=heartbeat):
+            plan.spool.add(page.number, page.items)
+            if page.checkpoint is not None:
+                plan.checkpoints.append((page.number, page.checkpoint))
     except BaseException:
         plan.spool.close()
         raise
-    plan.unchanged, plan.skipped, plan.moot = planner.unchanged, planner.skipped, planner.moot
     return plan
-
-
-def _plan_page(
-    plan: Plan, planner: Planner, page_no: int, page: Page, request: ReadRequest
-) -> None:
-    windowed = request.since is not None or request.until is not None
-    records = [r for r in page.records if request.wants(r)] if windowed else page.records
-    items = planner.plan_records(records)
-    items.extend(
-        Planned(r.id, Record(r.id, r.raw), failure=(r.reason, UNREADABLE)) for r in page.rejected
-    )
-    plan.read += len(records) + len(page.rejected)
-    plan.spool.add(page_no, items)
-    if page.checkpoint is not None:
-        plan.checkpoints.append((page_no, page.checkpoint))
 
 
 def record_to_json(record: Record) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from crmsync.engine.applier import Applier, Tally
 from crmsync.engine.guards import planned_changes, violations
-from crmsync.engine.job import RunKind, RunOptions, SyncJob
-from crmsync.engine.planner import Interrupted, Plan, build_plan
+from crmsync.engine.job import Guards, RunKind, RunOptions, SyncJob
+from crmsync.engine.planner import Interrupted, Plan, Planner, spool_plan
 from crmsync.engine.progress import NoProgress, Progress
 from crmsync.engine.reports import Counts, PlanReport, RunReport, Sample
 from crmsync.engine.spool import FAILURE, RELINK
@@ -74,21 +74,21 @@ class _Run:
         self.job, self.store, self.lease, self.run_id = job, store, lease, run_id
         self.outcome = RunOutcome.FAILED
         self.message: str | None = None
-        self.plan: Plan | None = None
+        self.planner: Planner | None = None
         self.applier: Applier | None = None
 
     @property
     def counts(self) -> Counts:
         """Planning's counts (records needing no write) plus the applier's."""
         tally = self.applier.tally if self.applier else Tally()
-        plan = self.plan
+        planner = self.planner
         return Counts(
-            read=plan.read if plan else 0,
+            read=planner.read if planner else 0,
             created=tally.created,
             updated=tally.updated,
-            unchanged=tally.unchanged + (plan.unchanged if plan else 0),
+            unchanged=tally.unchanged + (planner.unchanged if planner else 0),
             archived=tally.archived,
-            skipped=tally.skipped + (plan.skipped if plan else 0),
+            skipped=tally.skipped + (planner.skipped if planner else 0),
             failed=tally.failed,
         )
 
@@ -101,46 +101,57 @@ class _Run:
         stop: threading.Event,
     ) -> None:
         job, store = self.job, self.store
+        self.planner = planner = Planner(job, store, options)
         self.applier = applier = Applier(
-            job, store, self.lease, self.run_id, progress=progress, stop=stop
+            job,
+            store,
+            self.lease,
+            self.run_id,
+            failure_ids=planner.failure_ids,
+            progress=progress,
+            stop=stop,
         )
+        policy = _cursor_policy(options.kind, planner.stored, started)
+        linked = store.link_count(job.name)
         # finish() runs even when this run wrote nothing: an earlier run may have been
         # killed after its writes were acknowledged but before the target published them.
-        with _planned(job, store, options, progress, stop, heartbeat=heartbeat) as plan:
-            try:
-                self.plan = plan
-                problems = [] if options.force else _guard(job, store, plan)
-                if problems:
-                    self.outcome = RunOutcome.GUARDED
-                    self.message = (
-                        "stopped before writing: "
-                        + "; ".join(problems)
-                        + ". Run with --force to proceed."
-                    )
-                    return
-                progress.start("writing", sum(plan.spool.counts().values()))
-                applier.apply(plan, _cursor_policy(options.kind, store.cursor(job.name), started))
-            finally:
-                job.target.finish()
+        try:
+            if options.force or not _guarded(job.guards, linked):
+                pages = planner.pages(progress=progress, stop=stop, heartbeat=heartbeat)
+                applier.apply_streamed(planner, pages, policy)
+            else:
+                with _planned(planner, progress, stop, heartbeat=heartbeat) as plan:
+                    problems = violations(job.guards, planned_changes(plan.spool.counts()), linked)
+                    if problems:
+                        self.outcome = RunOutcome.GUARDED
+                        self.message = (
+                            "stopped before writing: "
+                            + "; ".join(problems)
+                            + ". Run with --force to proceed."
+                        )
+                        return
+                    progress.start("writing", sum(plan.spool.counts().values()))
+                    applier.apply_spooled(plan, policy)
+        finally:
+            job.target.finish()
         self.outcome = RunOutcome.PARTIAL if applier.tally.failed else RunOutcome.SUCCEEDED
 
 
-def _guard(job: SyncJob, store: StateStore, plan: Plan) -> list[str]:
-    changes = planned_changes(plan.spool.counts())
-    return violations(job.guards, changes, store.link_count(job.name))
+def _guarded(guards: Guards, linked: int) -> bool:
+    """Whether a guard could stop this run: then it must be planned before writing."""
+    limits = (guards.creates, guards.updates, guards.archives)
+    return any(limit is not None and limit.allowed(linked) is not None for limit in limits)
 
 
 @contextmanager
 def _planned(
-    job: SyncJob,
-    store: StateStore,
-    options: RunOptions,
+    planner: Planner,
     progress: Progress,
     stop: threading.Event,
     *,
     heartbeat: Callable[[], None] = lambda: None,
 ) -> Iterator[Plan]:
-    plan = build_plan(job, store, options, progress=progress, stop=stop, heartbeat=heartbeat)
+    plan = spool_plan(planner, progress=progress, stop=stop, heartbeat=heartbeat)
     with plan.spool:
         yield plan
 
@@ -226,7 +237,8 @@ def plan_sync(
     options = options or RunOptions()
     job.validate()
     calls = counter.by_connection()
-    with _planned(job, store, options, progress or NoProgress(), threading.Event()) as plan:
+    planner = Planner(job, store, options)
+    with _planned(planner, progress or NoProgress(), threading.Event()) as plan:
         kinds = plan.spool.counts()
         changes = planned_changes(kinds)
         samples = {
@@ -235,19 +247,19 @@ def plan_sync(
                 for p in plan.spool.samples(kind, SAMPLES_PER_KIND)
             ]
             for kind in kinds
-            if kind not in (RELINK,)
+            if kind != RELINK
         }
         write_calls = _write_calls(job, plan)
-        problems = _guard(job, store, plan)
+        problems = violations(job.guards, changes, store.link_count(job.name))
     return PlanReport(
         sync=job.name,
         kind=options.kind,
-        read=plan.read,
+        read=planner.read,
         to_create=changes["create"],
         to_update=changes["update"],
         to_archive=changes["archive"],
-        unchanged=plan.unchanged + kinds[RELINK],
-        skipped=plan.skipped,
+        unchanged=planner.unchanged + kinds[RELINK],
+        skipped=planner.skipped,
         failing=kinds[FAILURE],
         write_calls=write_calls,
         api_calls=_calls_since(counter, calls),

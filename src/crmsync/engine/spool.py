@@ -2,9 +2,10 @@
 
 A run plans everything before it writes anything, so mass-change guards can stop it
 before the first write and a dry run can show the whole plan. The plan can be as large
-as the source, so it lives in a throw-away SQLite file rather than in memory. A record
-the source returns twice in one run (it changed while being read) is planned once, with
-its newest version, at the position where it was first seen.
+as the source, so it lives in a throw-away SQLite file rather than in memory, one row per
+source page. A record the source returns twice in one run (it changed while being read)
+is planned once, with its newest version, at the position where it was first seen: its
+first position is the one the page checkpoints were computed for.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from crmsync.sdk.records import Match, Record, WriteAction
 
 FAILURE = "failure"
 RELINK = "relink"
+_IN_CHUNK = 500  # ids per IN (...) lookup
 
 
 @dataclass(slots=True)
@@ -53,7 +56,7 @@ class Planned:
 
 
 class Spool:
-    """Planned items in a temporary SQLite file, deleted on close."""
+    """Planned items, one pickled list per source page, in a temp SQLite file."""
 
     def __init__(self) -> None:
         handle, self._path = tempfile.mkstemp(prefix="crmsync-plan-", suffix=".db")
@@ -63,62 +66,93 @@ class Spool:
             """
             PRAGMA journal_mode = OFF;
             PRAGMA synchronous = OFF;
-            CREATE TABLE items (
-                seq INTEGER PRIMARY KEY,
-                source_id TEXT NOT NULL UNIQUE,
-                page INTEGER NOT NULL,
-                kind TEXT NOT NULL,
-                payload BLOB NOT NULL
-            );
+            CREATE TABLE pages (page INTEGER PRIMARY KEY, items BLOB NOT NULL);
+            CREATE TABLE ids (source_id TEXT PRIMARY KEY, page INTEGER NOT NULL,
+                              slot INTEGER NOT NULL);
             """
         )
+        self._counts: Counter[str] = Counter()
 
     def add(self, page: int, items: Sequence[Planned]) -> None:
-        """Append ``items`` planned from source page ``page``."""
+        """Append ``items`` planned from source page ``page`` (pages in increasing order)."""
+        fresh: dict[str, Planned] = {}
+        for item in items:
+            fresh[item.source_id] = item  # within a page, the later version wins
         self._db.execute("BEGIN")
-        self._db.executemany(
-            "INSERT INTO items (source_id, page, kind, payload) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (source_id) DO UPDATE SET kind = excluded.kind, "
-            "payload = excluded.payload",
-            [(i.source_id, page, i.kind, pickle.dumps(i, protocol=5)) for i in items],
-        )
+        for old_page, slots in self._earlier(fresh).items():
+            self._replace(old_page, {slot: fresh.pop(source_id) for source_id, slot in slots})
+        kept = list(fresh.values())
+        if kept:
+            self._db.execute("INSERT INTO pages VALUES (?, ?)", (page, _dump(kept)))
+            self._db.executemany(
+                "INSERT INTO ids VALUES (?, ?, ?)",
+                [(item.source_id, page, slot) for slot, item in enumerate(kept)],
+            )
         self._db.execute("COMMIT")
+        self._counts.update(item.kind for item in kept)
+
+    def _earlier(self, fresh: dict[str, Planned]) -> dict[int, list[tuple[str, int]]]:
+        """Ids in ``fresh`` already spooled from an earlier page, by that page."""
+        found: dict[int, list[tuple[str, int]]] = {}
+        ids = list(fresh)
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            rows = self._db.execute(
+                "SELECT source_id, page, slot FROM ids "
+                f"WHERE source_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for source_id, page, slot in rows:
+                found.setdefault(page, []).append((source_id, slot))
+        return found
+
+    def _replace(self, page: int, newer: dict[int, Planned]) -> None:
+        (blob,) = self._db.execute("SELECT items FROM pages WHERE page = ?", (page,)).fetchone()
+        items = _load(blob)
+        for slot, item in newer.items():
+            self._counts[items[slot].kind] -= 1
+            self._counts[item.kind] += 1
+            items[slot] = item
+        self._db.execute("UPDATE pages SET items = ? WHERE page = ?", (_dump(items), page))
 
     def counts(self) -> Counter[str]:
         """Planned items by kind: each WriteAction's value, ``failure`` and ``relink``."""
-        rows = self._db.execute("SELECT kind, COUNT(*) FROM items GROUP BY kind")
-        return Counter(dict(rows))
-
-    def samples(self, kind: str, limit: int) -> list[Planned]:
-        """The first ``limit`` items of one kind, for dry-run output."""
-        rows = self._db.execute(
-            "SELECT payload FROM items WHERE kind = ? ORDER BY seq LIMIT ?", (kind, limit)
-        )
-        return [_load(payload) for (payload,) in rows]
+        return +self._counts
 
     def of_kind(self, kind: str) -> Iterator[Planned]:
         """Every item of one kind, in plan order."""
-        rows = self._db.execute("SELECT payload FROM items WHERE kind = ? ORDER BY seq", (kind,))
-        for (payload,) in rows:
-            yield _load(payload)
+        for _, items in self._pages():
+            yield from (item for item in items if item.kind == kind)
+
+    def samples(self, kind: str, limit: int) -> list[Planned]:
+        """The first ``limit`` items of one kind, for dry-run output."""
+        return list(islice(self.of_kind(kind), limit))
 
     def windows(self, size: int) -> Iterator[tuple[list[Planned], int | None]]:
-        """Items in plan order, ``size`` at a time, each with the page of the next item.
+        """Items in plan order, whole pages of at least ``size`` items at a time.
 
-        The page of the next unwritten item tells the engine which source checkpoints
-        are fully written: every checkpoint of an earlier page is.
+        Each window comes with the number of the next page to be written (None after
+        the last): every source checkpoint of an earlier page is then fully written.
         """
-        after = 0
+        window: list[Planned] = []
+        for page, items in self._pages():
+            if len(window) >= size:
+                yield window, page
+                window = []
+            window.extend(items)
+        if window:
+            yield window, None
+
+    def _pages(self) -> Iterator[tuple[int, list[Planned]]]:
+        page = -1
         while True:
-            rows = self._db.execute(
-                "SELECT seq, page, payload FROM items WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after, size + 1),
-            ).fetchall()
-            if not rows:
+            row = self._db.execute(
+                "SELECT page, items FROM pages WHERE page > ? ORDER BY page LIMIT 1", (page,)
+            ).fetchone()
+            if row is None:
                 return
-            window, peek = rows[:size], rows[size:]
-            after = window[-1][0]
-            yield [_load(payload) for _, _, payload in window], (peek[0][1] if peek else None)
+            page = row[0]
+            yield page, _load(row[1])
 
     def close(self) -> None:
         self._db.close()
@@ -132,6 +166,44 @@ class Spool:
         self.close()
 
 
-def _load(payload: bytes) -> Planned:
-    item: Planned = pickle.loads(payload)  # our own temp file, written by this process
-    return item
+# A page is pickled as one list of tuples of plain values: pickling each (slotted)
+# dataclass on its own costs several times more, and a first run spools every record.
+
+
+def _dump(items: Sequence[Planned]) -> bytes:
+    return pickle.dumps([_as_tuple(item) for item in items], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _as_tuple(item: Planned) -> tuple[Any, ...]:
+    record, match = item.record, item.match
+    return (
+        item.source_id,
+        (record.id, record.fields, record.updated_at, record.deleted),
+        item.action,
+        item.fields,
+        item.target_id,
+        None if match is None else (match.field, match.value),
+        item.fingerprint,
+        item.field_hashes,
+        item.changed,
+        item.linked,
+        item.failure,
+    )
+
+
+def _load(blob: bytes) -> list[Planned]:
+    # Our own temp file, written by this process: safe to unpickle.
+    return [_from_tuple(values) for values in pickle.loads(blob)]
+
+
+def _from_tuple(values: tuple[Any, ...]) -> Planned:
+    source_id, record, action, fields, target_id, match, *rest = values
+    return Planned(
+        source_id,
+        Record(*record),
+        action,
+        fields,
+        target_id,
+        None if match is None else Match(*match),
+        *rest,
+    )
