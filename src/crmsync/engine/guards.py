@@ -32,10 +32,14 @@ def violations(guards: Guards, changes: dict[str, int], linked: int) -> list[str
     for verb, limit in checks:
         allowed = None if limit is None else limit.allowed(linked)
         count = changes[verb]
-        if allowed is not None and count > allowed:
-            share = f" ({count / linked:.0%} of {linked:,} linked)" if linked else ""
+        if limit is None or allowed is None or count <= allowed:
+            continue
+        noun = "record" if count == 1 else "records"
+        if limit.percent is None:
+            found.append(f"would {verb} {count:,} {noun}, more than max_{verb}s: {limit.count:,}")
+        else:
             found.append(
-                f"would {verb} {count:,} records{share}, more than max_{verb}s: {limit}"
-                + (f" ({allowed:,})" if limit is not None and limit.percent is not None else "")
+                f"would {verb} {count:,} {noun} ({count / linked:.0%} of {linked:,} linked), "
+                f"more than max_{verb}s: {limit.percent:g}% ({allowed:,})"
             )
     return found
