@@ -18,6 +18,7 @@ from crmsync.engine.planner import Interrupted, Plan, PlannedPage, Planner, reco
 from crmsync.engine.progress import Progress
 from crmsync.engine.spool import Planned
 from crmsync.sdk.connector import Capability
+from crmsync.sdk.errors import RecordRejectedError
 from crmsync.sdk.records import Cursor, Outcome, WriteAction, WriteOp, WriteResult
 from crmsync.state import (
     AuditAction,
@@ -27,22 +28,13 @@ from crmsync.state import (
     Lease,
     LinkStatus,
     LinkWrite,
+    RunCounts,
     StateStore,
 )
 
 WINDOW_BATCHES = 10  # batches planned before writing, grouped by action
 
 CursorPolicy = Callable[[Cursor | None], Cursor | None]
-
-
-@dataclass
-class Tally:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    archived: int = 0
-    skipped: int = 0
-    failed: int = 0
 
 
 @dataclass
@@ -82,7 +74,7 @@ class Applier:
         self.run_id = run_id
         self.progress = progress
         self.stop = stop
-        self.tally = Tally()
+        self.tally = RunCounts()  # what the writes did; planning counts the rest
         self._failure_ids = failure_ids
 
     def apply_spooled(self, plan: Plan, cursor_for: CursorPolicy) -> None:
@@ -164,7 +156,10 @@ class Applier:
         return commit
 
     def _call(self, items: Sequence[Planned], ops: list[WriteOp]) -> dict[str, WriteResult]:
-        results = {r.ref: r for r in self.job.target.write(ops)}
+        try:
+            results = {r.ref: r for r in self.job.target.write(ops)}
+        except RecordRejectedError as exc:  # a connector that writes one record per call
+            results = {op.ref: WriteResult.failed(op.ref, exc.message, code=exc.code) for op in ops}
         for item in items:
             if item.source_id not in results:
                 results[item.source_id] = WriteResult.failed(
@@ -182,11 +177,13 @@ class Applier:
             self._resolve(item, commit)
             return
         target_id = result.target_id or item.target_id
-        if outcome in (Outcome.ARCHIVED, Outcome.NOT_FOUND):
+        if outcome in (Outcome.ARCHIVED, Outcome.NOT_FOUND):  # NOT_FOUND: already gone
             commit.links.append(LinkWrite(item.source_id, target_id, "", {}, LinkStatus.ARCHIVED))
             if outcome is Outcome.ARCHIVED:
                 commit.audit.append(AuditEntry(item.source_id, target_id, AuditAction.ARCHIVED, ()))
-            self.tally.archived += 1
+                self.tally.archived += 1
+            else:
+                self.tally.skipped += 1
             self._resolve(item, commit)
             return
         if target_id is None:
@@ -219,7 +216,7 @@ class Applier:
 _AUDIT = {Outcome.CREATED: AuditAction.CREATED, Outcome.UPDATED: AuditAction.UPDATED}
 
 
-def _count(tally: Tally, outcome: Outcome) -> None:
+def _count(tally: RunCounts, outcome: Outcome) -> None:
     if outcome is Outcome.CREATED:
         tally.created += 1
     elif outcome is Outcome.UPDATED:

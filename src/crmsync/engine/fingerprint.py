@@ -2,8 +2,10 @@
 
 The state store keeps, per link, a digest of the whole record as last written and a
 short digest per field. A record whose digest is unchanged costs no write; a changed
-one sends only the fields whose digests differ, and the audit trail names them. Only
-digests are stored, never values, so the state store holds no customer data.
+one sends only the fields whose digests differ, and the audit trail names them. Links
+keep only digests, never values. (Customer data does reach the state store in one place:
+the failures table keeps a failing record's source data until it succeeds, so that it
+can be retried; `crmsync state reset` removes it.)
 """
 
 from __future__ import annotations

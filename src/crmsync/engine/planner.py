@@ -94,11 +94,10 @@ class Planner:
         self.unchanged = 0
         self.skipped = 0
         self.moot: list[str] = []
-        self._create = (
-            WriteAction.UPSERT
-            if Capability.UPSERT in job.target.capabilities
-            else WriteAction.CREATE
-        )
+        can = job.target.capabilities
+        self._create = WriteAction.UPSERT if Capability.UPSERT in can else WriteAction.CREATE
+        # A target that upserts but cannot update by id gets changes as upserts by match.
+        self._update = WriteAction.UPDATE if Capability.UPDATE in can else WriteAction.UPSERT
 
     def pages(
         self,
@@ -195,7 +194,7 @@ class Planner:
         return Planned(
             record.id,
             record,
-            action=WriteAction.UPDATE if changed else None,
+            action=self._update if changed else None,
             fields={name: mapped.fields[name] for name in changed},
             target_id=link.target_id,
             match=mapped.match,

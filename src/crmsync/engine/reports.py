@@ -7,33 +7,28 @@ from datetime import datetime
 from typing import Any
 
 from crmsync.engine.job import RunKind
-from crmsync.state import RunOutcome
-
-
-@dataclass(frozen=True)
-class Counts:
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    archived: int = 0
-    skipped: int = 0
-    failed: int = 0
+from crmsync.sdk.errors import CrmsyncError
+from crmsync.state import RunCounts, RunOutcome
 
 
 @dataclass(frozen=True)
 class RunReport:
-    """The result of ``run_sync``."""
+    """The result of ``run_sync``.
+
+    ``error`` is the error that stopped a failed run (its text is ``message``), so that
+    callers can tell credentials from outages; JSON output shows it as its message.
+    """
 
     sync: str
     run_id: int
     kind: RunKind
     outcome: RunOutcome
-    counts: Counts
+    counts: RunCounts
     api_calls: dict[str, int]
     started_at: datetime
     duration_s: float
     message: str | None = None
+    error: CrmsyncError | None = field(default=None, compare=False)
 
     @property
     def total_api_calls(self) -> int:
@@ -42,11 +37,12 @@ class RunReport:
 
 @dataclass(frozen=True)
 class Sample:
-    """One planned write, shown by a dry run."""
+    """One planned write (or, with ``reason``, a record that would fail), for dry runs."""
 
     source_id: str
     target_id: str | None
     fields: dict[str, Any]
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

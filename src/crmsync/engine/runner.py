@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from crmsync.engine.applier import Applier, Tally
+from crmsync.engine.applier import Applier
 from crmsync.engine.guards import planned_changes, violations
 from crmsync.engine.job import Guards, RunKind, RunOptions, SyncJob
 from crmsync.engine.planner import Interrupted, Plan, Planner, spool_plan
 from crmsync.engine.progress import NoProgress, Progress
-from crmsync.engine.reports import Counts, PlanReport, RunReport, Sample
+from crmsync.engine.reports import PlanReport, RunReport, Sample
 from crmsync.engine.spool import FAILURE, RELINK
 from crmsync.sdk.clock import SYSTEM_CLOCK, Clock
 from crmsync.sdk.errors import CrmsyncError
@@ -74,15 +74,16 @@ class _Run:
         self.job, self.store, self.lease, self.run_id = job, store, lease, run_id
         self.outcome = RunOutcome.FAILED
         self.message: str | None = None
+        self.error: CrmsyncError | None = None
         self.planner: Planner | None = None
         self.applier: Applier | None = None
 
     @property
-    def counts(self) -> Counts:
+    def counts(self) -> RunCounts:
         """Planning's counts (records needing no write) plus the applier's."""
-        tally = self.applier.tally if self.applier else Tally()
+        tally = self.applier.tally if self.applier else RunCounts()
         planner = self.planner
-        return Counts(
+        return RunCounts(
             read=planner.read if planner else 0,
             created=tally.created,
             updated=tally.updated,
@@ -101,6 +102,8 @@ class _Run:
         stop: threading.Event,
     ) -> None:
         job, store = self.job, self.store
+        if options.kind is RunKind.RETRY:
+            store.unpark(job.name)  # a retry by request gives parked records fresh attempts
         self.planner = planner = Planner(job, store, options)
         self.applier = applier = Applier(
             job,
@@ -193,18 +196,19 @@ def run_sync(
             )
         except Interrupted:
             run.outcome, run.message = RunOutcome.INTERRUPTED, "stopped on request"
+        except KeyboardInterrupt:
+            run.outcome, run.message = RunOutcome.INTERRUPTED, "stopped at once (second signal)"
+            raise
         except CrmsyncError as exc:
-            run.message = REDACTOR.redact(str(exc))
+            run.message, run.error = REDACTOR.redact(str(exc)), exc
         except BaseException as exc:
             run.message = REDACTOR.redact(f"internal error: {exc!r}")
             raise
         finally:
             api_calls = _calls_since(counter, calls)
-            total = sum(api_calls.values())
             counts = run.counts
-            store.finish_run(
-                run.run_id, run.outcome, RunCounts(**vars(counts), api_calls=total), run.message
-            )
+            counts.api_calls = sum(api_calls.values())
+            store.finish_run(run.run_id, run.outcome, counts, run.message)
     finally:
         store.release(held)
     duration = clock.monotonic() - t0
@@ -219,6 +223,7 @@ def run_sync(
         started,
         duration,
         run.message,
+        run.error,
     )
 
 
@@ -243,7 +248,12 @@ def plan_sync(
         changes = planned_changes(kinds)
         samples = {
             kind: [
-                Sample(p.source_id, p.target_id, dict(p.fields))
+                Sample(
+                    p.source_id,
+                    p.target_id,
+                    dict(p.fields),
+                    None if p.failure is None else p.failure[0],
+                )
                 for p in plan.spool.samples(kind, SAMPLES_PER_KIND)
             ]
             for kind in kinds

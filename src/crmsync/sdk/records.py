@@ -119,10 +119,14 @@ class ReadRequest:
     fields: frozenset[str] | None = None
 
     def wants(self, record: Record) -> bool:
-        """Whether ``record`` falls inside this request's window (for client-side filtering)."""
+        """Whether ``record`` falls inside this request's window (for client-side filtering).
+
+        A record without a modified time cannot be placed in any window, so it is wanted:
+        dropping it could lose a change, while reading it again costs no write.
+        """
         cursor = record.cursor
         if cursor is None:
-            return self.since is None and self.until is None
+            return True
         if self.since is not None and cursor <= self.since:
             return False
         return self.until is None or cursor.updated_at <= utc(self.until)

@@ -189,6 +189,26 @@ class ConnectorConformance:
         held = _held(harness, fields)
         assert len(held) == 1, f"expected one record matching the upsert, found {held}"
 
+    def test_creating_a_record_that_exists_leaves_one_record(
+        self, harness: ConformanceHarness
+    ) -> None:
+        """Crash safety for targets without an upsert: a create that the engine sends again
+        (it reached the platform, but the run died before recording it) must find the
+        record instead of duplicating it."""
+        target = _object(harness, harness.write_object, Capability.CREATE, "creates")
+        fields = harness.valid_fields(1)
+        op = _op(WriteAction.CREATE, "create-1", fields, harness.match_field)
+        (first,) = _write(target, [op])
+        (second,) = _write(target, [op])
+        target.finish()
+        assert first.outcome is Outcome.CREATED, first
+        assert second.outcome is Outcome.UNCHANGED, (
+            f"creating an existing record must report it UNCHANGED, with its id: {second}"
+        )
+        assert second.target_id == first.target_id, (first, second)
+        held = _held(harness, fields)
+        assert len(held) == 1, f"expected one record after creating it twice, found {held}"
+
     def test_a_rejected_record_does_not_fail_its_batch(self, harness: ConformanceHarness) -> None:
         target, action = _creating(harness)
         good = [harness.valid_fields(1), harness.valid_fields(2)]
@@ -296,8 +316,9 @@ def _seeds(
 
 
 def _op(action: WriteAction, ref: str, fields: Mapping[str, Any], match_field: str) -> WriteOp:
+    """An op as the engine sends it: creates and upserts carry the match value."""
     match = Match(match_field, str(fields.get(match_field, "")))
-    return WriteOp(action, ref, fields, match=match if action is WriteAction.UPSERT else None)
+    return WriteOp(action, ref, fields, match=match)
 
 
 def _read(source: ObjectType, request: ReadRequest) -> list[Page]:

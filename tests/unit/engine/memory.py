@@ -38,7 +38,9 @@ class MemorySource(ObjectType):
         self.requests: list[ReadRequest] = []
         self.on_page: Callable[[int], None] = lambda number: None
 
-    def put(self, record_id: str, at: datetime, *, deleted: bool = False, **fields: Any) -> None:
+    def put(
+        self, record_id: str, at: datetime | None, *, deleted: bool = False, **fields: Any
+    ) -> None:
         """Create or change a record; ``fields`` default to a contact named after the id."""
         values = {"id": record_id, "email": f"{record_id}@example.com", "name": record_id}
         self.records[record_id] = Record(record_id, values | fields, at, deleted)
@@ -48,13 +50,16 @@ class MemorySource(ObjectType):
 
     def read(self, request: ReadRequest) -> Iterator[Page]:
         self.requests.append(request)
-        ordered = sorted(self.records.values(), key=lambda r: (r.updated_at, r.id))
+        # Undated records come first; they cannot be placed, so every read returns them.
+        ordered = sorted(
+            self.records.values(), key=lambda r: (r.updated_at is not None, r.updated_at, r.id)
+        )
         wanted = [r for r in ordered if request.wants(r)]
         for number, start in enumerate(range(0, len(wanted), self.page_size), start=1):
             self.on_page(number)
             records = wanted[start : start + self.page_size]
             rejected = self.unreadable if start == 0 else []
-            yield Page(records, records[-1].cursor, rejected)
+            yield Page(records, records[-1].cursor or request.since, rejected)
         if not wanted:
             yield Page([], request.since, self.unreadable)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crmsync.engine.job import RunKind, RunOptions
+from crmsync.sdk.errors import RecordRejectedError
 from crmsync.sdk.records import Rejected
 from crmsync.state import RunOutcome, StateStore
 
@@ -79,6 +80,10 @@ def test_a_record_that_keeps_failing_is_parked_and_retried_only_on_request(
     run(max_attempts=3)
     assert len(target.calls) == calls  # parked: not retried by ordinary runs
 
+    report = run(RunOptions(RunKind.RETRY), max_attempts=3)
+    assert (report.counts.read, report.counts.failed) == (1, 1)
+    assert _failures(store) == {"c1": (1, False, "busy")}  # a fresh set of attempts
+
     del target.rejects["c1@example.com"]
     report = run(RunOptions(RunKind.RETRY))
     assert (report.counts.read, report.counts.created) == (1, 1)
@@ -123,3 +128,23 @@ def test_unreadable_source_rows_are_recorded_and_not_retried_from_storage(
     assert (report.counts.created, report.counts.failed) == (1, 1)
     assert _failures(store) == {"line 7": (1, False, "updated_at: expected a date, found 'soon'")}
     assert again.counts.read == 0  # an unreadable row can only come back by being read again
+
+
+def test_a_connector_that_rejects_a_whole_call_fails_only_its_records(
+    source: MemorySource, target: MemoryTarget, run: Runner, store: StateStore
+) -> None:
+    for i in range(4):
+        source.put(f"c{i}", at(i))
+    target.fail_call = lambda n: RecordRejectedError("Email can't be blank") if n == 1 else None
+
+    report = run()
+
+    assert (report.outcome, report.counts.created, report.counts.failed) == (
+        RunOutcome.PARTIAL,
+        2,
+        2,
+    )
+    assert _failures(store) == {
+        "c0": (1, False, "Email can't be blank"),
+        "c1": (1, False, "Email can't be blank"),
+    }

@@ -120,3 +120,19 @@ def test_a_mode_the_target_cannot_do_is_refused_before_anything_runs(
         run(target=target, mode=Mode.UPDATE_ONLY)
     with pytest.raises(NotSupportedError, match="archive"):
         run(target=target, mode=Mode.CREATE_ONLY, delete=DeletePolicy.ARCHIVE)
+
+
+def test_a_target_that_only_upserts_gets_changes_as_upserts(
+    source: MemorySource, run: Runner
+) -> None:
+    target = MemoryTarget(capabilities=Capability.UPSERT)
+    source.put("c1", at(1))
+    run(target=target)
+    source.put("c1", at(2), name="renamed")
+
+    run(target=target)
+
+    [first, second] = target.ops
+    assert (second.action, dict(second.fields)) == (WriteAction.UPSERT, {"name": "renamed"})
+    assert second.match == first.match
+    assert [row["name"] for row in target.rows.values()] == ["renamed"]

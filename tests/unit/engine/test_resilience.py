@@ -15,7 +15,7 @@ import pytest
 
 from crmsync.engine.job import Guards, Limit, SyncJob
 from crmsync.engine.runner import run_sync
-from crmsync.sdk.errors import SyncLockedError, TransientApiError
+from crmsync.sdk.errors import AuthError, SyncLockedError, TransientApiError
 from crmsync.sdk.records import WriteOp, WriteResult
 from crmsync.sdk.usage import RequestCounter
 from crmsync.state import RunOutcome, StateStore
@@ -162,3 +162,29 @@ def test_runs_that_no_guard_can_stop_write_while_they_read(
 
     assert written_when[30] >= 60  # by the last page, most records were already written
     assert written_when[1] == 0
+
+
+def test_the_error_that_stopped_a_run_is_reported(
+    source: MemorySource, target: MemoryTarget, run: Runner
+) -> None:
+    source.put("c1", at(1))
+    target.fail_call = lambda n: AuthError("the token was revoked")
+
+    report = run()
+
+    assert report.outcome is RunOutcome.FAILED
+    assert isinstance(report.error, AuthError)
+
+
+def test_a_second_signal_stops_at_once_and_the_run_is_recorded_as_interrupted(
+    source: MemorySource, target: MemoryTarget, run: Runner, store: StateStore
+) -> None:
+    source.put("c1", at(1))
+    target.fail_call = lambda n: KeyboardInterrupt()
+
+    with pytest.raises(KeyboardInterrupt):
+        run()
+
+    [row] = store.runs(SYNC)
+    assert (row.outcome, row.message) == (RunOutcome.INTERRUPTED, "stopped at once (second signal)")
+    assert store.status()[0].lock is None

@@ -155,3 +155,17 @@ def test_a_backfill_reads_its_window_and_leaves_the_cursor_alone(
     assert report.counts.updated == 2
     assert sorted(op.ref for call in target.calls[calls:] for op in call) == ["c01", "c02"]
     assert store.cursor(SYNC) == cursor  # c04's change waits for a run or a wider backfill
+
+
+def test_records_without_a_modified_time_are_read_on_every_run(
+    source: MemorySource, target: MemoryTarget, run: Runner
+) -> None:
+    source.put("undated", None)
+    source.put("dated", at(1))
+    run()
+    source.put("undated", None, name="changed")  # its change cannot be placed in time
+
+    report = run()
+
+    assert (report.counts.read, report.counts.updated) == (1, 1)
+    assert [row["name"] for row in target.rows.values()] == ["changed", "dated"]
