@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,19 +24,19 @@ from pydantic import (
     PositiveInt,
     WithJsonSchema,
     field_validator,
-    model_validator,
 )
 
 from crmsync import yamlfile
 from crmsync.durations import format_duration, parse_duration
 from crmsync.sdk.errors import ConfigError
 from crmsync.sdk.schema import closest_name
+from crmsync.yamlfile import InvalidValue, brief
 
 DEFAULT_CONFIG = "crmsync.yaml"
 DEFAULT_STATE_FILE = "crmsync-state.db"
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SYNC_NAME = r"^[a-z0-9][a-z0-9_-]*$"
+_SYNC_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 Duration = Annotated[
@@ -87,25 +87,51 @@ class Share(_Model):
 
     percent: float = Field(gt=0, le=100)
 
-    def of(self, total: int) -> int:
-        return int(total * self.percent / 100)
-
     def __str__(self) -> str:
         return f"{self.percent:g}%"
 
 
-def _limit(value: Any) -> Any:
-    if isinstance(value, str) and value.strip().endswith("%"):
-        try:
-            return Share(percent=float(value.strip()[:-1]))
-        except ValueError:
-            return value
-    return value
+def _limit(value: Any) -> int | Share:
+    """``500`` or ``'10%'``; anything else is refused with both forms shown."""
+    text = value.strip() if isinstance(value, str) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        count = value
+    elif text is not None and text.isdigit():  # ${ENV} references substitute text
+        count = int(text)
+    elif text is not None and text.endswith("%"):
+        return _share(value, text[:-1])
+    else:
+        count = 0
+    if count < 1:
+        raise InvalidValue(
+            "expected a number of records above 0 (500) or a share of the linked records "
+            f"('10%'), found {brief(value)}"
+        )
+    return count
+
+
+def _share(value: str, number: str) -> Share:
+    try:
+        percent = float(number)
+    except ValueError:
+        percent = float("nan")
+    if not 0 < percent <= 100:  # also refuses nan
+        raise InvalidValue(f"expected a share above 0% and up to 100%, found {value!r}")
+    return Share(percent=percent)
 
 
 Limit = Annotated[
-    PositiveInt | Share,
-    Field(union_mode="left_to_right", json_schema_extra={"examples": [500, "10%"]}),
+    int | Share,
+    BeforeValidator(_limit),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"},
+            ],
+            "examples": [500, "10%"],
+        }
+    ),
 ]
 
 
@@ -116,16 +142,14 @@ class Guards(_Model):
     max_updates: Limit | None = None
     max_archives: Limit | None = None
 
-    @field_validator("max_creates", "max_updates", "max_archives", mode="before")
-    @classmethod
-    def _shares(cls, value: Any) -> Any:
-        return _limit(value)
-
 
 class SyncConfig(_Model):
     """One source object kept in agreement with one target object."""
 
-    name: str = Field(pattern=_SYNC_NAME, description="Lower case, digits, '-' and '_'.")
+    name: str = Field(
+        description="Lower case, digits, '-' and '_'.",
+        json_schema_extra={"pattern": f"^{_SYNC_NAME.pattern}$"},
+    )
     description: str | None = None
     source: Endpoint
     target: Endpoint
@@ -146,13 +170,28 @@ class SyncConfig(_Model):
     )
     guards: Guards = Guards()
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if _SYNC_NAME.fullmatch(value):
+            return value
+        slug = re.sub(r"[^a-z0-9_-]+", "-", value.lower()).strip("-_")
+        raise InvalidValue(
+            "expected lower-case letters, digits, '-' and '_', starting with a letter or "
+            f"a digit, found {value!r}",
+            hint=f"try {slug!r}" if slug else None,
+        )
+
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str | None) -> str | None:
         if value is not None:
-            from crmsync.schedules import parse_schedule
+            from crmsync.schedules import FORMS, parse_schedule
 
-            parse_schedule(value)
+            try:
+                parse_schedule(value)
+            except ValueError as exc:
+                raise InvalidValue(f"expected {FORMS}, found {value!r}", hint=str(exc)) from None
         return value
 
 
@@ -163,14 +202,6 @@ class Config(_Model):
     state: StateConfig = StateConfig()
     connections: dict[str, ConnectionConfig]
     syncs: list[SyncConfig] = []
-
-    @model_validator(mode="after")
-    def _references(self) -> Config:
-        names = [s.name for s in self.syncs]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"sync names must be unique; repeated: {', '.join(duplicates)}")
-        return self
 
 
 @dataclass(frozen=True)
@@ -194,15 +225,16 @@ class LoadedConfig:
     def sync(self, name: str) -> SyncConfig:
         """The sync called ``name``; ConfigError suggests the closest one."""
         by_name = {s.name: s for s in self.config.syncs}
-        if name in by_name:
-            return by_name[name]
-        near = closest_name(name, by_name)
-        raise ConfigError(
-            f"no sync named {name!r}",
-            source=str(self.path),
-            hint=(f"did you mean {near!r}? " if near else "")
-            + f"syncs: {', '.join(by_name) or 'none'}",
-        )
+        if name not in by_name:
+            raise _unknown("sync", name, by_name, source=str(self.path))
+        return by_name[name]
+
+    def connection(self, name: str) -> ConnectionConfig:
+        """The connection called ``name``; ConfigError suggests the closest one."""
+        connections = self.config.connections
+        if name not in connections:
+            raise _unknown("connection", name, connections, source=str(self.path))
+        return connections[name]
 
     def mapping_path(self, sync: SyncConfig) -> Path:
         return sync.mapping if sync.mapping.is_absolute() else self.base_dir / sync.mapping
@@ -220,6 +252,11 @@ def config_path(explicit: Path | None) -> Path:
 
 def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> LoadedConfig:
     """Read, substitute ``${ENV}`` references in, and validate a crmsync.yaml."""
+    if path.is_dir():
+        raise ConfigError(
+            f"config file {str(path)!r} is a folder",
+            hint=f"pass the file in it: --config {path / DEFAULT_CONFIG}",
+        )
     if not path.is_file():
         raise ConfigError(
             f"config file {str(path)!r} does not exist",
@@ -228,7 +265,7 @@ def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Load
     document = yamlfile.load(path)
     document = _substitute(document, os.environ if environ is None else environ)
     config = yamlfile.validate(Config, document)
-    problems = list(_check_references(config, document))
+    problems = [*_check_names(config, document), *_check_references(config, document)]
     if problems:
         raise ConfigError.combine(problems)
     return LoadedConfig(config, path.resolve(), document)
@@ -268,20 +305,48 @@ def _substitute(
     return document.with_data(data)
 
 
+def _check_names(config: Config, document: yamlfile.YamlDocument) -> Iterator[ConfigError]:
+    """Sync names must be unique: each sync's state is kept under its name."""
+    first: dict[str, int] = {}
+    for index, sync in enumerate(config.syncs):
+        if sync.name not in first:
+            first[sync.name] = index
+            continue
+        earlier = ("syncs", first[sync.name], "name")
+        loc = ("syncs", index, "name")
+        yield ConfigError(
+            f"sync name {sync.name!r} is already used by {yamlfile.format_location(earlier)} "
+            f"(line {document.line(earlier)})",
+            source=document.source,
+            line=document.line(loc),
+            location=yamlfile.format_location(loc),
+            hint="give each sync its own name: its cursor, links and failures are kept under it",
+        )
+
+
 def _check_references(config: Config, document: yamlfile.YamlDocument) -> Iterator[ConfigError]:
-    connections = config.connections
     for index, sync in enumerate(config.syncs):
         for side in ("source", "target"):
             name = getattr(sync, side).connection
-            if name in connections:
+            if name in config.connections:
                 continue
             loc = ("syncs", index, side, "connection")
-            near = closest_name(name, connections)
-            yield ConfigError(
-                f"no connection named {name!r}",
+            yield _unknown(
+                "connection",
+                name,
+                config.connections,
                 source=document.source,
                 line=document.line(loc),
                 location=yamlfile.format_location(loc),
-                hint=(f"did you mean {near!r}? " if near else "")
-                + f"connections: {', '.join(connections) or 'none'}",
             )
+
+
+def _unknown(kind: str, name: str, known: Collection[str], **where: Any) -> ConfigError:
+    """``no sync named 'x'``, with the closest known name and the list of them."""
+    near = closest_name(name, known)
+    return ConfigError(
+        f"no {kind} named {name!r}",
+        hint=(f"did you mean {near!r}? " if near else "")
+        + f"{kind}s: {', '.join(known) or 'none'}",
+        **where,
+    )

@@ -17,20 +17,19 @@ _UNITS = {
 
 
 def parse_duration(value: str | int) -> timedelta:
-    """Parse ``"1h30m"``-style text, or a number of seconds.
+    """Parse ``"1h30m"``-style text, or a whole number of seconds; never negative.
 
     Raises:
         ValueError: with the expected form, so config errors can show it.
     """
-    if isinstance(value, int):
-        return timedelta(seconds=value)
-    text = value.strip().replace(" ", "")
-    if text.isdigit():
-        return timedelta(seconds=int(text))
-    parts = _PART.findall(text)
-    if not text or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"expected a duration such as '30s', '5m' or '1h30m', found {value!r}")
-    return sum((float(n) * _UNITS[u] for n, u in parts), timedelta())
+    text = str(value).strip().replace(" ", "")
+    if not isinstance(value, bool):  # YAML's true is not one second
+        if text.isdigit():
+            return timedelta(seconds=int(text))
+        parts = _PART.findall(text)
+        if text and "".join(n + u for n, u in parts) == text:
+            return sum((float(n) * _UNITS[u] for n, u in parts), timedelta())
+    raise ValueError(f"expected a duration such as '30s', '5m' or '1h30m', found {value!r}")
 
 
 def format_duration(value: timedelta) -> str:

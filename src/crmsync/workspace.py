@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from crmsync import yamlfile
-from crmsync.config import ConnectionConfig, Guards, LoadedConfig, Share, SyncConfig, load_config
+from crmsync.config import (
+    ConnectionConfig,
+    Endpoint,
+    Guards,
+    LoadedConfig,
+    Share,
+    SyncConfig,
+    load_config,
+)
 from crmsync.engine.job import DeletePolicy, Limit, Mode, RunOptions, SyncJob
 from crmsync.engine.job import Guards as JobGuards
 from crmsync.engine.progress import Progress
@@ -21,7 +29,7 @@ from crmsync.engine.reports import PlanReport, RunReport
 from crmsync.engine.runner import plan_sync, run_sync
 from crmsync.mapping import Finding, check_map, compile_map, load_field_map
 from crmsync.sdk.clock import SYSTEM_CLOCK, Clock
-from crmsync.sdk.connector import Connector
+from crmsync.sdk.connector import Connector, ObjectType
 from crmsync.sdk.context import ConnectorContext
 from crmsync.sdk.errors import ConfigError, CrmsyncError
 from crmsync.sdk.redact import REDACTOR
@@ -36,7 +44,7 @@ class CheckResult:
 
     sync: str | None
     severity: str  # error | warning
-    where: str
+    where: str  # file:line: key path
     message: str
     hint: str | None = None
 
@@ -85,17 +93,10 @@ class Workspace:
             raise ConfigError.combine(problems)
 
     def _settings(self, name: str, connection: ConnectionConfig) -> Any:
-        loc = ("connections", name, "connector")
         try:
             cls = connector_class(connection.connector)
         except ConfigError as exc:
-            raise ConfigError(
-                exc.message,
-                source=self.loaded.document.source,
-                line=self.loaded.line(*loc),
-                location=yamlfile.format_location(loc),
-                hint=exc.hint,
-            ) from None
+            raise self._located(exc, ("connections", name, "connector")) from None
         settings = yamlfile.validate_at(
             cls.settings_model, self.loaded.document, ("connections", name, "settings")
         )
@@ -120,9 +121,16 @@ class Workspace:
     def job(self, name: str) -> SyncJob:
         """The engine's view of sync ``name``: objects, compiled field map, policies."""
         sync = self.loaded.sync(name)
-        source = self.connector(sync.source.connection).object_type(sync.source.object)
-        target = self.connector(sync.target.connection).object_type(sync.target.object)
+        at = ("syncs", self.loaded.config.syncs.index(sync))
+        source = self._object(sync.source, (*at, "source", "object"))
+        target = self._object(sync.target, (*at, "target", "object"))
         path = self.loaded.mapping_path(sync)
+        if not path.is_file():
+            missing = ConfigError(
+                f"field map {str(sync.mapping)!r} does not exist",
+                hint="a relative path starts from the folder of the config file",
+            )
+            raise self._located(missing, (*at, "mapping"))
         mapper = compile_map(load_field_map(path), source=str(path))
         return SyncJob(
             name=sync.name,
@@ -135,6 +143,25 @@ class Workspace:
             batch_size=sync.batch_size,
             max_attempts=sync.max_attempts,
             guards=_guards(sync.guards),
+        )
+
+    def _object(self, endpoint: Endpoint, loc: yamlfile.KeyPath) -> ObjectType:
+        connector = self.connector(endpoint.connection)
+        try:
+            return connector.object_type(endpoint.object)
+        except ConfigError as exc:
+            raise self._located(exc, loc) from None
+
+    def _located(self, error: ConfigError, loc: yamlfile.KeyPath) -> ConfigError:
+        """``error`` placed at ``loc`` in crmsync.yaml, unless it already names its file."""
+        if error.source is not None:
+            return error
+        return type(error)(
+            error.message,
+            source=self.loaded.document.source,
+            line=self.loaded.line(*loc),
+            location=yamlfile.format_location(loc),
+            hint=error.hint,
         )
 
     def run(
@@ -169,32 +196,46 @@ class Workspace:
             try:
                 self.connector(name).check()
             except CrmsyncError as exc:
-                yield CheckResult(None, "error", f"connections.{name}", exc.message, exc.hint)
-        for sync in self.loaded.config.syncs:
-            yield from self._check_sync(sync)
+                where = self._in_config(("connections", name))
+                yield CheckResult(None, "error", where, exc.message, exc.hint)
+        for index, sync in enumerate(self.loaded.config.syncs):
+            yield from self._check_sync(index, sync)
 
-    def _check_sync(self, sync: SyncConfig) -> Iterator[CheckResult]:
+    def _check_sync(self, index: int, sync: SyncConfig) -> Iterator[CheckResult]:
         try:
             job = self.job(sync.name)
             job.validate()
             source, target = job.source.describe(), job.target.describe()
             field_map = load_field_map(self.loaded.mapping_path(sync))
         except CrmsyncError as exc:
-            yield CheckResult(sync.name, "error", f"syncs.{sync.name}", str(exc))
+            where = self._in_config(("syncs", index))
+            if isinstance(exc, ConfigError) and exc.source is not None:
+                where = _place(exc.source, exc.line, exc.location)
+            yield CheckResult(sync.name, "error", where, exc.message, exc.hint)
             return
         findings: list[Finding] = check_map(
             field_map, source=source, target=target, map_name=str(sync.mapping)
         )
         for finding in findings:
-            yield CheckResult(
-                sync.name, finding.severity, finding.location, finding.message, finding.hint
-            )
+            where = _place(finding.source, finding.line, finding.location)
+            yield CheckResult(sync.name, finding.severity, where, finding.message, finding.hint)
+
+    def _in_config(self, loc: yamlfile.KeyPath) -> str:
+        """Where ``loc`` is in crmsync.yaml, as ``crmsync.yaml:14: syncs[0]``."""
+        document = self.loaded.document
+        return _place(document.source, document.line(loc), yamlfile.format_location(loc))
 
     def close(self) -> None:
         for connector in self._connectors.values():
             connector.close()
         if self._store is not None:
             self._store.close()
+
+
+def _place(source: str | None, line: int | None, location: str | None) -> str:
+    """``people.yaml:6: fields.nickname``, leaving out whatever is unknown."""
+    file = f"{source}:{line}" if source and line else source
+    return ": ".join(part for part in (file, location) if part)
 
 
 def _limit(value: int | Share | None) -> Limit | None:

@@ -73,7 +73,7 @@ def _within(name: str, allowed: tuple[str, ...]) -> bool:
 SOURCES = sorted(p for folder in ROOTS.values() for p in folder.rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: _module(p))
+@pytest.mark.parametrize("path", SOURCES, ids=_module)
 def test_a_module_imports_only_what_its_layer_may(path: Path) -> None:
     owner, allowed = _rule(_module(path))
     offending = sorted(n for n in _imports(path) if not _within(n, (owner, *allowed)))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -16,11 +17,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from crmsync import __version__
 from crmsync.cli import render
 from crmsync.cli.exitcodes import ExitCode, for_error, for_outcome
-from crmsync.cli.logs import LogFormat, configure
+from crmsync.cli.logs import LogFormat, LogLevel, configure
 from crmsync.cli.progress import RichProgress
 from crmsync.config import Config, config_path
 from crmsync.engine.job import RunKind, RunOptions
@@ -32,13 +35,15 @@ from crmsync.workspace import Workspace
 
 app = typer.Typer(
     name="crmsync",
-    help="Keep CRMs and referral/affiliate platforms in agreement.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",  # reflows docstring paragraphs; `code` is highlighted
     pretty_exceptions_enable=False,
 )
-state_app = typer.Typer(help="Inspect or reset a sync's stored state.", no_args_is_help=True)
+state_app = typer.Typer(
+    help="Reset a sync's stored state (`status`, `runs` and `failures` show it).",
+    no_args_is_help=True,
+)
 config_app = typer.Typer(help="Work with crmsync.yaml itself.", no_args_is_help=True)
 app.add_typer(state_app, name="state")
 app.add_typer(config_app, name="config")
@@ -49,10 +54,14 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 T = TypeVar("T")
 
+_log = logging.getLogger("crmsync.cli")
+_LABELS = {logging.ERROR: ("error:", "red"), logging.WARNING: ("warning:", "yellow")}
+
 
 @dataclass
 class Options:
     config: Path | None = None
+    log_format: LogFormat = "text"
 
 
 OPTIONS = Options()
@@ -79,27 +88,41 @@ def main_options(
         ),
     ] = None,
     log_level: Annotated[
-        str, typer.Option(help="debug, info, warning or error.", case_sensitive=False)
+        LogLevel, typer.Option(help="How much to log on stderr.", case_sensitive=False)
     ] = "warning",
     log_format: Annotated[
-        LogFormat, typer.Option(help="text, or json for one JSON object per line.")
+        LogFormat,
+        typer.Option(help="json: every stderr line is a JSON object, messages included."),
     ] = "text",
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    """crmsync: incremental, idempotent, crash-safe syncs between CRMs and affiliate platforms.
+    """Keep CRMs and referral/affiliate platforms in agreement.
 
-    Exit codes: 0 ok, 1 internal error, 2 bad config or usage, 3 plan has changes,
-    4 some records failed, 5 sync already running, 6 stopped by a guard,
+    Incremental, idempotent, crash-safe syncs, described in crmsync.yaml.
+
+    Exit codes: 0 ok, 1 internal error (a bug), 2 bad config or usage, 3 `plan` has
+    changes, 4 some records failed, 5 sync already running, 6 stopped by a guard,
     7 credentials rejected, 8 API or state store error, 130 interrupted.
     """
     OPTIONS.config = config
+    OPTIONS.log_format = log_format
     configure(log_level, log_format)
 
 
+def _tell(level: int, message: str) -> None:
+    """A message for the user on stderr; a JSON log line under ``--log-format json``."""
+    message = REDACTOR.redact(message)
+    if OPTIONS.log_format == "json":
+        _log.log(level, message)
+        return
+    label, style = _LABELS[level]
+    err.print(Text.assemble((label, style), " ", message), soft_wrap=True, highlight=False)
+
+
 def _fail(error: CrmsyncError) -> typer.Exit:
-    err.print(f"[red]error:[/] {REDACTOR.redact(str(error))}", markup=True, highlight=False)
+    _tell(logging.ERROR, str(error))
     return typer.Exit(int(for_error(error)))
 
 
@@ -129,7 +152,7 @@ def _graceful_stop() -> Iterator[threading.Event]:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        err.print("[yellow]stopping after the batch in flight (signal again to stop now)[/]")
+        _tell(logging.WARNING, "stopping after the batch in flight (signal again to stop now)")
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -141,7 +164,7 @@ def _graceful_stop() -> Iterator[threading.Event]:
 
 @contextmanager
 def _progress(label: str, enabled: bool) -> Iterator[Progress | None]:
-    if not (enabled and err.is_terminal):
+    if not (enabled and err.is_terminal and OPTIONS.log_format == "text"):
         yield None
         return
     with RichProgress(err, label) as bar:
@@ -158,7 +181,8 @@ def _execute(sync: str, options: RunOptions, as_json: bool) -> None:
             render.print_json(out, report)
         else:
             render.run_report(out, report)
-    raise typer.Exit(int(for_outcome(report.outcome)))
+    code = for_outcome(report.outcome) if report.error is None else for_error(report.error)
+    raise typer.Exit(int(code))
 
 
 @app.command()
@@ -210,13 +234,22 @@ def backfill(
 ) -> None:
     """Re-sync records changed in a time window, leaving the incremental cursor alone."""
     if until is not None and until < since:
-        raise _fail(ConfigError("--until must not be before --since", source="command line"))
+        raise _fail(
+            ConfigError(
+                f"--until {until.isoformat()} is before --since {since.isoformat()}",
+                hint="the window runs from --since to --until",
+            )
+        )
     _execute(sync, RunOptions(RunKind.BACKFILL, since=since, until=until, force=force), as_json)
 
 
 @app.command()
 def retry(sync: SyncArg, as_json: JsonFlag = False) -> None:
-    """Retry every record in the sync's failures table now, parked ones included."""
+    """Retry every record in the sync's failures table now, parked ones included.
+
+    Records are retried as they were read, so retry after fixing the field map or the
+    target; a record fixed at the source comes back with the next run.
+    """
     _execute(sync, RunOptions(RunKind.RETRY, force=True), as_json)
 
 
@@ -236,7 +269,7 @@ def plan(
     with _workspace() as workspace, _progress(sync, not as_json) as progress:
         report = _call(lambda: workspace.plan(sync, RunOptions(kind), progress=progress))
     if as_json:
-        render.print_json(out, report)
+        render.print_json(out, {**asdict(report), "has_changes": report.has_changes})
     else:
         render.plan_report(out, report)
     raise typer.Exit(int(ExitCode.CHANGES if report.has_changes else ExitCode.OK))
@@ -291,13 +324,13 @@ def describe(
     with _workspace() as workspace:
 
         def describe_object() -> tuple[Any, Any]:
-            if connection not in workspace.loaded.config.connections:
-                raise ConfigError(f"no connection named {connection!r}")
+            workspace.loaded.connection(connection)
             obj = workspace.connector(connection).object_type(object_name)
             return obj, obj.describe()
 
         obj, schema = _call(describe_object)
     summary = {
+        "connection": connection,
         "object": obj.name,
         "key": obj.key,
         "cursor_field": obj.cursor_field,
@@ -310,8 +343,9 @@ def describe(
         render.print_json(out, summary)
         return
     out.print(
-        f"[bold]{connection}.{obj.name}[/]  key: {obj.key}  cursor: {obj.cursor_field or '-'}  "
-        f"batch: {obj.max_batch_size}  can: {', '.join(summary['capabilities'])}"
+        f"[bold]{escape(connection)}.{escape(obj.name)}[/]  key: {escape(obj.key)}  "
+        f"cursor: {escape(obj.cursor_field or '-')}  batch: {obj.max_batch_size}  "
+        f"can: {', '.join(summary['capabilities'])}"
     )
     out.print(
         render.table(
@@ -339,11 +373,18 @@ def config_schema(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    from crmsync.cli import inspect, scaffold  # noqa: F401  (registers their commands)
+    """Console-script entry point.
 
+    Typer turns Ctrl-C into exit code 130 itself. Anything unexpected is a bug: it is
+    reported in one line, with the traceback logged at debug level, both redacted.
+    """
     try:
         app()
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
-        sys.exit(int(ExitCode.INTERRUPTED))
+    except Exception as exc:
+        _log.debug("the traceback of the unexpected error", exc_info=True)
+        _tell(
+            logging.ERROR,
+            f"unexpected {type(exc).__name__}: {exc}\n  this is a bug: please report it "
+            "with the output of the same command run with --log-level debug",
+        )
+        sys.exit(int(ExitCode.ERROR))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
 
 from crmsync.cli import render
-from crmsync.cli.app import JsonFlag, SyncArg, _call, _workspace, app, err, out, state_app
+from crmsync.cli.app import JsonFlag, SyncArg, _call, _tell, _workspace, app, out, state_app
+from crmsync.cli.exitcodes import ExitCode
 from crmsync.state import RunRow, SyncStatus
 
 
@@ -15,7 +17,9 @@ from crmsync.state import RunRow, SyncStatus
 def status(as_json: JsonFlag = False) -> None:
     """Where every sync stands: last run, cursor, links, failures, lock."""
     with _workspace() as workspace:
-        known = {s.sync: s for s in _call(workspace.store.status)}
+        # Opening the store can fail: the lambda puts that inside _call, so it is reported.
+        statuses = _call(lambda: workspace.store.status())  # noqa: PLW0108
+        known = {s.sync: s for s in statuses}
         configured = [s.name for s in workspace.loaded.config.syncs]
         schedules = {s.name: s.schedule for s in workspace.loaded.config.syncs}
     if as_json:
@@ -195,11 +199,20 @@ def reset(
     with _workspace() as workspace:
         config = _call(lambda: workspace.loaded.sync(sync))
         if config.mode == "create-only":
-            err.print(
-                "[yellow]warning:[/] this sync is create-only: after a reset its next run "
-                "creates every record again"
+            _tell(
+                logging.WARNING,
+                "this sync is create-only: after a reset its next run creates every record again",
             )
-        if not yes:
-            typer.confirm(f"forget the cursor, links and failures of {sync!r}?", abort=True)
+        if not (yes or _confirmed(f"forget the cursor, links and failures of {sync!r}?")):
+            _tell(logging.ERROR, f"nothing was reset; answer y, or pass --yes, to reset {sync}")
+            raise typer.Exit(int(ExitCode.USAGE))
         _call(lambda: workspace.store.reset(sync))
     out.print(f"reset {sync}: the next run starts from scratch")
+
+
+def _confirmed(question: str) -> bool:
+    """The user's answer; no when stdin ends or Ctrl-C is pressed at the prompt."""
+    try:
+        return typer.confirm(question)
+    except typer.Abort:
+        return False

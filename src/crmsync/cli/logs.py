@@ -11,6 +11,7 @@ from typing import Literal
 from crmsync.sdk.redact import REDACTOR, RedactingFilter
 
 LogFormat = Literal["text", "json"]
+LogLevel = Literal["debug", "info", "warning", "error"]
 
 
 class JsonFormatter(logging.Formatter):
@@ -28,7 +29,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(level: str, fmt: LogFormat) -> None:
+def configure(level: LogLevel, fmt: LogFormat) -> None:
     """Route crmsync's logs to stderr in ``fmt`` at ``level``."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter(REDACTOR))

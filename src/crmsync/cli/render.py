@@ -10,9 +10,13 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from crmsync.engine.reports import PlanReport, RunReport
+from crmsync.sdk.errors import CrmsyncError
+from crmsync.sdk.redact import REDACTOR
 from crmsync.state import RunOutcome
 
 _STYLE = {
@@ -25,12 +29,19 @@ _STYLE = {
 
 
 def print_json(console: Console, value: Any) -> None:
-    """``value`` (dataclasses, enums, datetimes included) as indented JSON."""
-    console.print_json(json.dumps(to_jsonable_python(value)))
+    """``value`` (dataclasses, enums, datetimes, errors included) as indented JSON."""
+    console.print_json(json.dumps(to_jsonable_python(value, fallback=_error_text)))
+
+
+def _error_text(value: Any) -> str:
+    """An error (a run report's ``error``) as its message, secrets masked."""
+    if isinstance(value, CrmsyncError):
+        return REDACTOR.redact(str(value))
+    raise TypeError(f"{type(value).__name__} has no JSON form")
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
-    """A plain table; numbers right-aligned, None shown as a dash."""
+    """A plain table; numbers right-aligned, None shown as a dash, text never read as markup."""
     grid = Table(title=title, title_justify="left", header_style="bold")
     materialised = [list(r) for r in rows]
     for index, name in enumerate(columns):
@@ -39,7 +50,7 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
         )
         grid.add_column(name, justify="right" if numeric else "left", overflow="fold")
     for row in materialised:
-        grid.add_row(*(_cell(v) for v in row))
+        grid.add_row(*(Text(_cell(v)) for v in row))
     return grid
 
 
@@ -57,6 +68,24 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def runs_table(reports: Sequence[RunReport], *, named: bool = False) -> Table:
+    """The counts of one or more runs; ``named`` leads each row with its sync and outcome."""
+    counts = ["read", "created", "updated", "unchanged", "archived", "skipped", "failed"]
+    lead = ["sync", "outcome"] if named else []
+    return table(
+        None,
+        [*lead, *counts, "API calls"],
+        [
+            [
+                *([r.sync, r.outcome] if named else []),
+                *(getattr(r.counts, name) for name in counts),
+                r.total_api_calls,
+            ]
+            for r in reports
+        ],
+    )
+
+
 def run_report(console: Console, report: RunReport) -> None:
     style = _STYLE[report.outcome]
     console.print(
@@ -64,35 +93,9 @@ def run_report(console: Console, report: RunReport) -> None:
         f"({report.kind}, run {report.run_id}, {report.duration_s:.1f}s)"
     )
     c = report.counts
-    console.print(
-        table(
-            None,
-            [
-                "read",
-                "created",
-                "updated",
-                "unchanged",
-                "archived",
-                "skipped",
-                "failed",
-                "API calls",
-            ],
-            [
-                [
-                    c.read,
-                    c.created,
-                    c.updated,
-                    c.unchanged,
-                    c.archived,
-                    c.skipped,
-                    c.failed,
-                    report.total_api_calls,
-                ]
-            ],
-        )
-    )
+    console.print(runs_table([report]))
     if report.message:
-        console.print(f"[{style}]{report.message}[/]")
+        console.print(f"[{style}]{escape(report.message)}[/]")
     if c.failed:
         console.print(
             f"{c.failed:,} record(s) failed and will be retried on the next run: "
@@ -133,8 +136,10 @@ def plan_report(console: Console, report: PlanReport) -> None:
     for kind, samples in report.samples.items():
         for sample in samples:
             target = f" -> {sample.target_id}" if sample.target_id else ""
-            console.print(f"  [cyan]{kind}[/] {sample.source_id}{target}")
-            for name, value in sample.fields.items():
-                console.print(f"      {name}: {value!r}", markup=False, highlight=False)
+            console.print(f"  [cyan]{kind}[/] {escape(sample.source_id + target)}")
+            details = [f"{name}: {value!r}" for name, value in sample.fields.items()]
+            details += [f"reason: {sample.reason}"] if sample.reason else []
+            for line in details:
+                console.print(f"      {line}", markup=False, highlight=False)
     for problem in report.guard_violations:
-        console.print(f"[yellow]a run would stop: {problem}[/]")
+        console.print(f"[yellow]a run would stop: {escape(problem)}[/]")

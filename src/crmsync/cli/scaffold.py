@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from crmsync.cli import render
-from crmsync.cli.app import _call, app, err, out
+from crmsync.cli.app import _call, _tell, app, out
 from crmsync.cli.exitcodes import ExitCode
 from crmsync.engine.reports import RunReport
 from crmsync.sdk.errors import ConfigError
@@ -25,17 +27,20 @@ def copy_example(dest: Path, *, overwrite: bool) -> Path:
     """Copy the example config, field maps and data into ``dest``; return the config path."""
     config = dest / "crmsync.yaml"
     planned = [config, dest / "mappings", dest / "examples"]
-    existing = [p for p in planned if p.exists()]
+    existing = [str(p) for p in planned if p.exists()]
     if existing and not overwrite:
+        verb = "exists" if len(existing) == 1 else "exist"
         raise ConfigError(
-            f"{', '.join(str(p) for p in existing)} already exist(s)",
-            source="crmsync init",
-            hint="choose another directory, or pass --force to overwrite",
+            f"{', '.join(existing)} already {verb}",
+            hint="choose another folder, or pass --force to overwrite",
         )
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(BUNDLED / "config.example.yaml", config)
-    for folder in ("mappings", "examples"):
-        shutil.copytree(BUNDLED / folder, dest / folder, dirs_exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BUNDLED / "config.example.yaml", config)
+        for folder in ("mappings", "examples"):
+            shutil.copytree(BUNDLED / folder, dest / folder, dirs_exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the project in {str(dest)!r}: {exc.strerror}") from None
     return config
 
 
@@ -46,8 +51,8 @@ def init(
 ) -> None:
     """Create a starter crmsync.yaml, field maps and sample data that run as they are."""
     config = _call(lambda: copy_example(directory, overwrite=force))
-    out.print(f"created {config} with its field maps (mappings/) and sample data (examples/)")
-    out.print(f"next: cd {directory} && crmsync check && crmsync plan contacts-to-affiliates")
+    _say(f"created {config} with its field maps (mappings/) and sample data (examples/)")
+    _say(f"next: cd {directory} && crmsync check && crmsync plan contacts-to-affiliates")
 
 
 @app.command()
@@ -60,7 +65,7 @@ def demo(
     """Run the example syncs twice: the second run shows that nothing is written twice."""
     dest = directory or Path(tempfile.mkdtemp(prefix="crmsync-demo-"))
     config = _call(lambda: copy_example(dest, overwrite=True))
-    out.print(f"[bold]crmsync demo[/] in {dest}")
+    out.print(f"[bold]crmsync demo[/] in {escape(str(dest))}")
     workspace = _call(lambda: Workspace.open(config))
     failed = 0
     try:
@@ -70,54 +75,28 @@ def demo(
                 for sync in workspace.loaded.config.syncs
             ]
             out.print(f"\n[bold]{title}[/]")
-            out.print(_summary(reports))
+            out.print(render.runs_table(reports, named=True))
             _stop_on_failure(reports)
             failed = sum(r.counts.failed for r in reports)
     finally:
         workspace.close()
     if failed:
-        out.print(
+        _say(
             f"\n{failed} record(s) failed and wait in the failures table with their reason "
             f"while their batch-mates landed: crmsync -c {config} failures"
         )
-    out.print(f"\nexplore: crmsync -c {config} status | runs | plan <sync> | describe <conn> <obj>")
-    err.print(f"state: {workspace.loaded.state_url}")
+    _say(f"\nexplore: crmsync -c {config} status | runs | plan <sync> | describe <conn> <obj>")
+    _say(f"state: {workspace.loaded.state_url}")
+
+
+def _say(text: str) -> None:
+    """Plain text on stdout: paths may hold brackets, which rich would read as markup."""
+    out.print(text, markup=False, highlight=False)
 
 
 def _stop_on_failure(reports: list[RunReport]) -> None:
     broken = [r for r in reports if r.outcome is RunOutcome.FAILED]
     for report in broken:
-        err.print(f"[red]error:[/] {report.sync}: {report.message}")
+        _tell(logging.ERROR, f"{report.sync}: {report.message}")
     if broken:
         raise typer.Exit(int(ExitCode.FAILED))
-
-
-def _summary(reports: list[RunReport]) -> object:
-    return render.table(
-        None,
-        [
-            "sync",
-            "outcome",
-            "read",
-            "created",
-            "updated",
-            "unchanged",
-            "skipped",
-            "failed",
-            "API calls",
-        ],
-        [
-            [
-                r.sync,
-                r.outcome,
-                r.counts.read,
-                r.counts.created,
-                r.counts.updated,
-                r.counts.unchanged,
-                r.counts.skipped,
-                r.counts.failed,
-                r.total_api_calls,
-            ]
-            for r in reports
-        ],
-    )
