@@ -33,6 +33,7 @@ from crmsync.sdk.schema import closest_name
 from crmsync.yamlfile import InvalidValue, brief
 
 DEFAULT_CONFIG = "crmsync.yaml"
+MIN_LEASE = timedelta(seconds=10)  # shorter leases could expire between two batches
 DEFAULT_STATE_FILE = "crmsync-state.db"
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -64,7 +65,10 @@ class StateConfig(_Model):
     )
     lease: Duration = Field(
         timedelta(minutes=5),
-        description="How long a run's lock lasts without renewal; a dead holder's lock expires.",
+        ge=MIN_LEASE,
+        description="How long a run's lock lasts without renewal (at least 10s); the lock of "
+        "a run that died expires after it.",
+        json_schema_extra={"default": "5m"},
     )
 
 
@@ -166,7 +170,9 @@ class SyncConfig(_Model):
     )
     batch_size: PositiveInt | None = Field(None, description="Default: the target's maximum.")
     max_attempts: PositiveInt = Field(
-        5, description="Failed records are retried on later runs this many times, then parked."
+        5,
+        description="A record that fails this many runs in a row is parked: later runs skip "
+        "it until `crmsync retry`.",
     )
     guards: Guards = Guards()
 
@@ -281,8 +287,9 @@ def _substitute(
             return {k: walk(v, (*loc, k)) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, (*loc, i)) for i, v in enumerate(value)]
-        if isinstance(value, str):
-            return _ENV_REFERENCE.sub(lambda m: lookup(m.group(1), loc), value)
+        if isinstance(value, str) and (names := _ENV_REFERENCE.findall(value)):
+            text = _ENV_REFERENCE.sub(lambda m: lookup(m.group(1), loc), value)
+            return yamlfile.FromEnv(text, tuple(names))
         return value
 
     def lookup(name: str, loc: tuple[str | int, ...]) -> str:

@@ -264,12 +264,27 @@ def format_location(loc: Iterable[str | int]) -> str:
     return rendered
 
 
+class FromEnv(str):
+    """Text that came from ``${NAME}`` references: messages name them, never show it.
+
+    Values read from the environment are often secrets; an error about one (a token put
+    in a field that wants a number) must not print it.
+    """
+
+    names: tuple[str, ...]
+
+    def __new__(cls, text: str, names: tuple[str, ...]) -> FromEnv:
+        made = super().__new__(cls, text)
+        made.names = names
+        return made
+
+
 def brief(value: Any) -> str:
     """A short rendering of a value for messages: ``'ten'``, ``12``, ``a list``, ``true``."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    if isinstance(value, FromEnv):
+        return "the value of " + " and ".join(f"${{{name}}}" for name in value.names)
+    if value is None or isinstance(value, bool):
+        return "nothing" if value is None else "true" if value else "false"
     if isinstance(value, Mapping):
         return "a mapping" if value else "an empty mapping"
     if isinstance(value, list | tuple | set | frozenset):
@@ -312,6 +327,12 @@ _EXPECTED = {
 }
 
 # Constraint errors: the expectation is built from the constraint's value in ``ctx``.
+_NUMBER_WORDS = {
+    "greater_than": "greater than",
+    "greater_than_equal": "at least",
+    "less_than": "less than",
+    "less_than_equal": "at most",
+}
 _BOUNDS = {
     "greater_than": ("gt", "a number greater than {}"),
     "greater_than_equal": ("ge", "a number of at least {}"),
@@ -372,7 +393,7 @@ class _Problems:
         kind = error["type"]
         path = _document_path(self.data, error["loc"], keep_last=kind == "missing")
         ctx = error.get("ctx", {})
-        found = error.get("input")
+        found = self._written(path, error.get("input"))
         if kind == "missing":
             return _Problem(path, "required key is missing")
         if kind == "extra_forbidden":
@@ -386,6 +407,15 @@ class _Problems:
         if expected is None:
             return _Problem(path, _reword(error["msg"]))
         return _Problem(path, expected=expected, found=found)
+
+    def _written(self, path: KeyPath, parsed: Any) -> Any:
+        """What the document holds at ``path`` (``'2s'``), else what the model was given."""
+        node = self.data
+        for part in path:
+            node = _child(node, part)
+            if node is _ABSENT:
+                return parsed
+        return node if isinstance(node, str | int | float | bool) else parsed
 
     def _choice(self, path: KeyPath, found: Any, ctx: dict[str, Any]) -> _Problem:
         allowed = [v for t in _annotations_at(self.model, path) for v in _choices(t)]
@@ -439,7 +469,10 @@ def _expectation(kind: str, ctx: dict[str, Any], found: Any) -> str | None:
         return _EXPECTED[kind]
     if kind in _BOUNDS:
         key, template = _BOUNDS[kind]
-        return template.format(ctx[key])
+        bound = ctx[key]
+        if kind in _NUMBER_WORDS and not isinstance(bound, int | float):
+            return f"{_NUMBER_WORDS[kind]} {bound}"  # e.g. a duration: "at least 10 seconds"
+        return template.format(bound)
     if kind in ("too_short", "string_too_short", "too_long", "string_too_long"):
         return _length_expectation(kind, ctx, found)
     return None

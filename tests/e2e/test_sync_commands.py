@@ -203,8 +203,9 @@ def test_a_failing_record_exits_4_and_is_listed_with_its_reason(cli: Cli, projec
         in (planned.stdout)
     )
     assert result.exit_code == 4
-    assert f"1 record(s) failed and will be retried on the next run: crmsync failures {SYNC}" in (
-        result.stdout
+    assert (
+        f"1 record(s) failed; later runs retry them until they are parked: crmsync failures {SYNC}"
+        in (result.stdout)
     )
     assert len(project.people()) == 3  # its batch-mates landed
     assert "not-an-email" in table.stdout
@@ -257,12 +258,20 @@ def test_backfill_resyncs_a_window(cli: Cli, project: Project) -> None:
     assert _people_by_email(project) == {"bob@example.com": "Bob"}
 
 
+def test_a_backfill_until_a_date_includes_that_whole_day(cli: Cli, project: Project) -> None:
+    result = cli("backfill", SYNC, "--since", "2026-01-02", "--until", "2026-01-02")
+
+    assert result.exit_code == 0
+    assert _people_by_email(project) == {"bob@example.com": "Bob"}  # changed at 00:00 that day
+
+
 def test_backfill_refuses_a_window_that_ends_before_it_starts(cli: Cli) -> None:
     result = cli("backfill", SYNC, "--since", "2026-02-01", "--until", "2026-01-01")
 
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: --until 2026-01-01T00:00:00+00:00 is before --since 2026-02-01T00:00:00+00:00\n"
+        "error: --until 2026-01-01T23:59:59.999999+00:00 is before "
+        "--since 2026-02-01T00:00:00+00:00\n"
         "  hint: the window runs from --since to --until\n"
     )
 

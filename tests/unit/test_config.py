@@ -308,6 +308,19 @@ def test_env_references_are_substituted_inside_nested_settings() -> None:
 # --- the state store ------------------------------------------------------------------
 
 
+def test_a_value_from_the_environment_is_never_shown_in_an_error() -> None:
+    text = BASE.replace(
+        "contacts: {path: contacts.csv, key: id}", "contacts: {path: x.csv, page_size: '${TOKEN}'}"
+    )
+    with pytest.raises(ConfigError) as caught:
+        open_workspace(text, {"TOKEN": "sk_live_51Hsecret"})
+    assert "sk_live_51Hsecret" not in str(caught.value)
+    assert str(caught.value) == (
+        "crmsync.yaml:7: connections.crm.settings.objects.contacts.page_size: "
+        "expected an integer, found the value of ${TOKEN}"
+    )
+
+
 def test_the_state_store_defaults_to_a_sqlite_file_next_to_the_config() -> None:
     loaded = load_config(write(BASE))
 
@@ -325,6 +338,15 @@ def test_state_settings_map_schema_and_read_durations() -> None:
     state = load_config(write(text)).config.state
 
     assert (state.url, state.db_schema, state.lease) == (url, "x", timedelta(seconds=90))
+
+
+def test_a_lease_too_short_to_outlive_a_batch_is_refused() -> None:
+    text = BASE.replace("connections:", "state: {lease: 2s}\nconnections:")
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(text))
+    assert str(caught.value) == (
+        "crmsync.yaml:2: state.lease: expected at least 10 seconds, found '2s'"
+    )
 
 
 # --- looking names up -----------------------------------------------------------------

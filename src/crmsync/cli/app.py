@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, TypeVar
@@ -206,6 +206,7 @@ def run(
 
 
 def _timestamp(value: str) -> datetime:
+    """An ISO date or date-time; UTC when it names no zone; a date alone is its midnight."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -216,18 +217,31 @@ def _timestamp(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _end_timestamp(value: str) -> datetime:
+    """Like ``_timestamp``, but a date alone means the end of that day (it is included)."""
+    parsed = _timestamp(value)
+    if len(value.strip()) == len("2026-01-31"):
+        return parsed + timedelta(days=1, microseconds=-1)
+    return parsed
+
+
 @app.command()
 def backfill(
     sync: SyncArg,
     since: Annotated[
         datetime,
         typer.Option(
-            parser=_timestamp, help="Start of the window (ISO date/time, UTC if no zone)."
+            parser=_timestamp,
+            help="Start of the window, included (ISO date or date-time; UTC if no zone).",
         ),
     ],
     until: Annotated[
         datetime | None,
-        typer.Option(parser=_timestamp, help="End of the window, inclusive. Default: now."),
+        typer.Option(
+            parser=_end_timestamp,
+            help="End of the window, included; a date alone includes that whole day. "
+            "Default: no end.",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Override mass-change guards.")] = False,
     as_json: JsonFlag = False,

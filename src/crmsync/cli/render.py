@@ -98,7 +98,7 @@ def run_report(console: Console, report: RunReport) -> None:
         console.print(f"[{style}]{escape(report.message)}[/]")
     if c.failed:
         console.print(
-            f"{c.failed:,} record(s) failed and will be retried on the next run: "
+            f"{c.failed:,} record(s) failed; later runs retry them until they are parked: "
             f"crmsync failures {report.sync}"
         )
 

@@ -121,22 +121,15 @@ class _Checker:
     def source_paths(self) -> Iterator[Finding]:
         for at, path in self.map.source_paths():
             root = path_root(path)
-            if root in self.source:
-                continue
-            near = self.source.closest(root)
-            yield self.finding(
-                Severity.WARNING if self.source.open else Severity.ERROR,
-                at,
-                f"the source has no field {root!r}",
-                f"did you mean {near!r}?" if near else None,
-            )
+            if root not in self.source:
+                yield from self.unknown(self.source, "source", at, root)
 
     def match_field(self) -> Iterator[Finding]:
         name = self.map.match.target
         at = ("match", "target")
         schema = self.target.get(name)
         if schema is None:
-            yield self.unknown_target(at, name)
+            yield from self.unknown(self.target, "target", at, name)
             return
         if not schema.unique:
             yield self.finding(
@@ -157,7 +150,7 @@ class _Checker:
         at = ("fields", name)
         schema = self.target.get(name)
         if schema is None:
-            yield self.unknown_target(at, name)
+            yield from self.unknown(self.target, "target", at, name)
             return
         if schema.read_only:
             yield self.finding(Severity.ERROR, at, f"{name!r} is read-only in the target")
@@ -173,12 +166,16 @@ class _Checker:
         if schema.type is FieldType.ENUM and schema.options:
             yield from self.options(at, rule, schema.options)
 
-    def unknown_target(self, at: KeyPath, name: str) -> Finding:
-        near = self.target.closest(name)
-        return self.finding(
-            Severity.WARNING if self.target.open else Severity.ERROR,
+    def unknown(self, schema: ObjectSchema, side: str, at: KeyPath, name: str) -> Iterator[Finding]:
+        """A field the schema does not list: an error, or for an open schema (which takes
+        fields it does not list) a warning only when the name looks like a typo."""
+        near = schema.closest(name)
+        if schema.open and near is None:
+            return
+        yield self.finding(
+            Severity.WARNING if schema.open else Severity.ERROR,
             at,
-            f"the target has no field {name!r}",
+            f"the {side} has no field {name!r}",
             f"did you mean {near!r}?" if near else None,
         )
 

@@ -78,10 +78,16 @@ def test_unknown_target_field_suggests_the_closest() -> None:
     ]
 
 
-def test_unknown_target_field_of_an_open_schema_is_a_warning() -> None:
+def test_an_open_target_takes_new_fields_but_a_likely_typo_is_a_warning() -> None:
     target = ObjectSchema(TARGET.fields, open=True)
-    assert findings(fields("nickname: name"), target=target) == [
-        (Severity.WARNING, "fields.nickname", "the target has no field 'nickname'", None),
+    text = fields("nickname: name\nlastnmae: name")
+    assert findings(text, target=target) == [
+        (
+            Severity.WARNING,
+            "fields.lastnmae",
+            "the target has no field 'lastnmae'",
+            "did you mean 'lastname'?",
+        ),
     ]
 
 
@@ -118,10 +124,16 @@ commission_rate: commission.rate
     ]
 
 
-def test_unknown_source_roots_of_an_open_source_are_warnings() -> None:
+def test_an_open_source_may_hold_more_but_a_likely_typo_is_a_warning() -> None:
     source = ObjectSchema(SOURCE.fields, open=True)
-    assert findings(fields("phone: mobile"), source=source) == [
-        (Severity.WARNING, "fields.phone.source", "the source has no field 'mobile'", None),
+    text = fields("phone: mobile\nfirstname: nmae")
+    assert findings(text, source=source) == [
+        (
+            Severity.WARNING,
+            "fields.firstname.source",
+            "the source has no field 'nmae'",
+            "did you mean 'name'?",
+        ),
     ]
 
 
