@@ -211,6 +211,22 @@ def test_the_config_schema_spells_guards_as_users_write_them() -> None:
     assert [arm.get("type") for arm in limit["anyOf"]] == ["integer", "string"]
 
 
+def test_a_connector_that_cannot_load_is_listed_as_such(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import EntryPoint
+
+    from crmsync.sdk import registry
+
+    broken = EntryPoint("broken", "crmsync_missing_package:Connector", registry.GROUP)
+    entries = {**registry.available(), "broken": broken}
+    monkeypatch.setattr(registry, "available", lambda: entries)
+
+    listed = json.loads(CliRunner().invoke(app, ["connectors", "--json"]).stdout)
+
+    by_name = {row["name"]: row["title"] for row in listed}
+    assert by_name["files"] == "CSV and JSON Lines files"
+    assert by_name["broken"].startswith("cannot load: connector 'broken' failed to load")
+
+
 def test_connectors_lists_the_files_connector() -> None:
     table = CliRunner().invoke(app, ["connectors"])
     listed = json.loads(CliRunner().invoke(app, ["connectors", "--json"]).stdout)

@@ -317,9 +317,12 @@ def connectors(as_json: JsonFlag = False) -> None:
 
     rows = []
     for name, entry in sorted(available().items()):
-        cls = _call(lambda name=name: connector_class(name))  # type: ignore[misc]
+        try:
+            title = connector_class(name).title
+        except ConfigError as exc:  # one broken package must not hide the others
+            title = f"cannot load: {exc.message}"
         dist = entry.dist.name if entry.dist else "-"
-        rows.append({"name": name, "title": cls.title, "package": dist, "module": entry.value})
+        rows.append({"name": name, "title": title, "package": dist, "module": entry.value})
     if as_json:
         render.print_json(out, rows)
         return

@@ -46,7 +46,7 @@ class CrmsyncError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return self.message if self.hint is None else f"{self.message}\nhint: {self.hint}"
+        return self.message if self.hint is None else f"{self.message}\n  hint: {self.hint}"
 
 
 class ConfigError(CrmsyncError):

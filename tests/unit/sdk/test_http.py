@@ -519,7 +519,7 @@ def test_a_classifiers_message_is_masked_too(
     with pytest.raises(ApiRequestError) as raised:
         client(auth=BearerToken(TOKEN, redactor), classify=classify).get("/v1/things")
 
-    assert str(raised.value) == "rejected ***\nhint: rotate ***"
+    assert str(raised.value) == "rejected ***\n  hint: rotate ***"
     assert raised.value.args == ("rejected ***",)
 
 
