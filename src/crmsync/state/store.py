@@ -9,9 +9,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import timedelta
 from types import TracebackType
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from crmsync.sdk.clock import SYSTEM_CLOCK, Clock
 from crmsync.sdk.errors import StateError
@@ -22,6 +21,7 @@ from crmsync.state.batch import write_batch
 from crmsync.state.database import dialect_insert, open_engine, translate_errors, writer
 from crmsync.state.migrate import upgrade
 from crmsync.state.schema import cursors, failures, links, runs, syncs
+from crmsync.state.types import LazyJSON
 from crmsync.state.values import (
     AuditRow,
     BatchCommit,
@@ -38,12 +38,9 @@ from crmsync.state.values import (
 # Keeps each IN list well inside every database's limit on bound parameters.
 _IN_CHUNK = 1000
 
-_LINKS = select(
-    links.c.source_id,
-    links.c.target_id,
-    links.c.fingerprint,
-    links.c.field_hashes,
-    links.c.status,
+_LINKS_SQL = (
+    "SELECT source_id, target_id, fingerprint, field_hashes, status FROM links "
+    "WHERE sync_id = {0} AND source_id IN ({1})"
 )
 
 
@@ -127,14 +124,21 @@ class StateStore:
         sync_id = self._sync_id(sync)
         if sync_id is None or not source_ids:
             return {}
-        query = _LINKS.where(links.c.sync_id == sync_id)
         ids = list(source_ids)
         found: dict[str, Link] = {}
         with self._reading() as connection:
+            marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
             for start in range(0, len(ids), _IN_CHUNK):
                 chunk = ids[start : start + _IN_CHUNK]
-                for row in connection.execute(query.where(links.c.source_id.in_(chunk))):
-                    found[row.source_id] = _link(row)
+                # The engine's hot path: the driver's rows as they are (SQLAlchemy's row
+                # processing costs several times what the database does).
+                sql = _LINKS_SQL.format(marker, ", ".join([marker] * len(chunk)))
+                for source_id, target_id, digest, hashes, status in connection.exec_driver_sql(
+                    sql, (sync_id, *chunk)
+                ):
+                    found[source_id] = Link(
+                        source_id, target_id, digest, LazyJSON(hashes), LinkStatus(status)
+                    )
         return found
 
     def link_count(self, sync: str, status: LinkStatus = LinkStatus.LINKED) -> int:
@@ -405,9 +409,3 @@ class StateStore:
             assert sync_id is not None
             self._sync_ids[sync] = sync_id
         return sync_id
-
-
-def _link(row: Row[*tuple[Any, ...]]) -> Link:
-    return Link(
-        row.source_id, row.target_id, row.fingerprint, row.field_hashes, LinkStatus(row.status)
-    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from crmsync.state.types import JSONText, UTCDateTime
+from crmsync.state.types import JSONText, LazyJSON, UTCDateTime
 
 
 def test_a_naive_datetime_is_refused() -> None:
@@ -23,3 +24,15 @@ def test_equal_json_values_are_stored_as_equal_compact_text() -> None:
 
     assert first == second == '{"a":[1,2],"b":"é"}'
     assert codec.process_result_value(first, sqlite.dialect()) == {"a": [1, 2], "b": "é"}
+
+
+def test_lazy_json_parses_only_when_read_and_equals_the_dict() -> None:
+    unread = LazyJSON("{not json")  # never looked at: never parsed, so no error
+    hashes = LazyJSON('{"email": "a1", "name": "b2"}')
+
+    assert unread is not None
+    assert hashes == {"email": "a1", "name": "b2"}
+    assert {"email": "a1", "name": "b2"} == hashes  # noqa: SIM300 (a dict on the left)
+    assert hashes.get("email") == "a1"
+    with pytest.raises(json.JSONDecodeError):
+        dict(unread)
