@@ -92,18 +92,24 @@ def _audit_rows(
 ) -> list[tuple[Any, ...]]:
     stamp = _for_driver(audit.c.at, dialect)(now)
     encode = _for_driver(audit.c.fields, dialect)
-    return [
-        (
-            run_id,
-            sync_id,
-            stamp,
-            entry.source_id,
-            entry.target_id,
-            entry.action.value,
-            encode(entry.fields),
+    encoded: dict[tuple[str, ...], Any] = {}  # a batch's entries mostly name the same fields
+    rows = []
+    for entry in entries:
+        fields = encoded.get(entry.fields)
+        if fields is None:
+            fields = encoded[entry.fields] = encode(entry.fields)
+        rows.append(
+            (
+                run_id,
+                sync_id,
+                stamp,
+                entry.source_id,
+                entry.target_id,
+                entry.action.value,
+                fields,
+            )
         )
-        for entry in entries
-    ]
+    return rows
 
 
 def _failure_rows(
