@@ -21,8 +21,11 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from crmsync.sdk.records import WriteOp, WriteResult
 
 MAP = """\
 version: 1
@@ -122,6 +125,15 @@ def child(config: Path, full_refresh: bool) -> None:
 
     workspace = Workspace.open(config)
     kind = RunKind.FULL_REFRESH if full_refresh else RunKind.RUN
+    target = workspace.job("bench").target
+    write = target.write
+    calls = [0]
+
+    def counted(ops: Sequence[WriteOp]) -> list[WriteResult]:
+        calls[0] += 1
+        return write(ops)
+
+    target.write = counted  # type: ignore[method-assign]
     started = time.perf_counter()
     report = workspace.run("bench", RunOptions(kind))
     elapsed = time.perf_counter() - started
@@ -135,6 +147,8 @@ def child(config: Path, full_refresh: bool) -> None:
                 "read": counts.read,
                 "written": counts.created + counts.updated,
                 "unchanged": counts.unchanged,
+                "write_calls": calls[0],
+                "api_calls": report.total_api_calls,
             }
         )
     )
@@ -172,7 +186,8 @@ def report(size: int, scenario: str, records: int, result: dict[str, float]) -> 
     rate = records / result["seconds"]
     print(
         f"{size:>9,} {scenario:<20} {result['seconds']:7.2f} s {rate:>10,.0f} records/s "
-        f"written {int(result['written']):>9,}  peak RSS {result['rss_mb']:6.1f} MB",
+        f"written {int(result['written']):>9,} in {int(result['write_calls']):>5,} write calls "
+        f"({int(result['api_calls'])} HTTP)  peak RSS {result['rss_mb']:6.1f} MB",
         flush=True,
     )
 
