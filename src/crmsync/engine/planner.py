@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -60,15 +60,17 @@ class Plan:
 
 def read_request(job: SyncJob, stored: Cursor | None, options: RunOptions) -> ReadRequest | None:
     """What to ask the source for; None when the run reads nothing (a retry)."""
-    fields = job.mapper.source_fields
     if options.kind is RunKind.RETRY:
         return None
+    request = ReadRequest(
+        fields=job.mapper.source_fields, deletions=job.delete is DeletePolicy.ARCHIVE
+    )
     if options.kind is RunKind.BACKFILL:
         since = None if options.since is None else Cursor(options.since)
-        return ReadRequest(since=since, until=options.until, fields=fields)
+        return replace(request, since=since, until=options.until)
     if options.kind is RunKind.RUN and job.incremental and stored is not None:
-        return ReadRequest(since=stored.rewind(job.effective_lookback), fields=fields)
-    return ReadRequest(fields=fields)
+        return replace(request, since=stored.rewind(job.effective_lookback))
+    return request
 
 
 class Planner:

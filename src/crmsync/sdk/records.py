@@ -112,11 +112,15 @@ class ReadRequest:
         until: inclusive upper bound on ``updated_at``; None means no upper bound.
         fields: top-level source fields the field map uses; None means all. Connectors that
             must name the properties they fetch (HubSpot) use it; others may ignore it.
+        deletions: whether the sync acts on deleted records (its delete policy archives).
+            Connectors whose deletions cost extra calls (an archived listing) read them
+            only when asked; others may always report them.
     """
 
     since: Cursor | None = None
     until: datetime | None = None
     fields: frozenset[str] | None = None
+    deletions: bool = False
 
     def wants(self, record: Record) -> bool:
         """Whether ``record`` falls inside this request's window (for client-side filtering).

@@ -136,3 +136,12 @@ def test_a_target_that_only_upserts_gets_changes_as_upserts(
     assert (second.action, dict(second.fields)) == (WriteAction.UPSERT, {"name": "renamed"})
     assert second.match == first.match
     assert [row["name"] for row in target.rows.values()] == ["renamed"]
+
+
+def test_the_source_is_asked_for_deletions_only_when_the_sync_acts_on_them(
+    source: MemorySource, run: Runner
+) -> None:
+    source.put("c1", at(1))
+    run()
+    run(delete=DeletePolicy.ARCHIVE)
+    assert [r.deletions for r in source.requests] == [False, True]
