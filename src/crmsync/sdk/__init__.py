@@ -38,6 +38,7 @@ from crmsync.sdk.records import (
 )
 from crmsync.sdk.redact import REDACTOR, Redactor
 from crmsync.sdk.schema import FieldSchema, FieldType, ObjectSchema
+from crmsync.sdk.usage import RequestCounter
 
 __all__ = [
     "REDACTOR",
@@ -75,6 +76,7 @@ __all__ = [
     "Redactor",
     "RefreshingToken",
     "Rejected",
+    "RequestCounter",
     "RetryPolicy",
     "StateError",
     "SyncLockedError",

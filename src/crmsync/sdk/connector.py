@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from enum import Flag, auto
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel
 
@@ -152,7 +152,7 @@ class Connector(ABC, Generic[SettingsT]):
     def close(self) -> None:
         """Release sessions and files."""
 
-    def __enter__(self) -> Connector[SettingsT]:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
