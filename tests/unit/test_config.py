@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crmsync.config import Share, load_config
+from crmsync.sdk import registry
 from crmsync.sdk.errors import ConfigError
 from crmsync.workspace import Workspace
 
@@ -236,9 +237,10 @@ def test_guard_limits_are_counts_or_shares() -> None:
 def test_an_unknown_connector_suggests_the_closest_installed_one() -> None:
     text = BASE.replace("connector: files", "connector: file", 1)
 
+    installed = ", ".join(sorted(registry.available()))  # files, hubspot, rewardful, ...
     assert error_of(text) == (
         "crmsync.yaml:4: connections.crm.connector: no connector named 'file' is installed\n"
-        "  hint: did you mean 'files'? installed: files"
+        f"  hint: did you mean 'files'? installed: {installed}"
     )
 
 
