@@ -136,24 +136,32 @@ def _shown(value: Any) -> str:
 
 
 class _Window:
-    """ReadRequest's window, tested on plain tuples (no Cursor per row); keeps the newest."""
+    """ReadRequest's window, keeping the newest position admitted.
+
+    Rows are compared on their timestamps first; a Cursor (whose id order numeric ids
+    follow) is built only when a timestamp ties, so most rows cost no object.
+    """
 
     def __init__(self, request: ReadRequest) -> None:
-        since = request.since
-        self._since = None if since is None else (since.updated_at, since.id)
+        self._since = request.since
         self._until = None if request.until is None else utc(request.until)
         self._newest = self._since
 
     def admits(self, updated_at: datetime, record_id: str) -> bool:
-        position = (updated_at, record_id)
-        if self._since is not None and position <= self._since:
+        if _at_or_before(updated_at, record_id, self._since):
             return False
         if self._until is not None and updated_at > self._until:
             return False
-        if self._newest is None or position > self._newest:
-            self._newest = position
+        if not _at_or_before(updated_at, record_id, self._newest):
+            self._newest = Cursor(updated_at, record_id)
         return True
 
     def checkpoint(self) -> Cursor | None:
         """The newest position admitted, else ``since``."""
-        return None if self._newest is None else Cursor(*self._newest)
+        return self._newest
+
+
+def _at_or_before(updated_at: datetime, record_id: str, cursor: Cursor | None) -> bool:
+    if cursor is None or updated_at > cursor.updated_at:
+        return False
+    return updated_at < cursor.updated_at or Cursor(updated_at, record_id) <= cursor

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
-from crmsync.sdk import Connector, ConnectorContext, HttpClient, ObjectType, Rate, RateLimiter
+from crmsync.sdk import Connector, ConnectorContext, HttpClient, ObjectType, RateLimiter
 from crmsync_connectors.hubspot.api import HubSpotApi
 from crmsync_connectors.hubspot.associations import Resolver
 from crmsync_connectors.hubspot.auth import Credentials
@@ -14,9 +13,6 @@ from crmsync_connectors.hubspot.kinds import KINDS, RECORD_ID
 from crmsync_connectors.hubspot.objects import HubSpotObject
 from crmsync_connectors.hubspot.schema import Catalog
 from crmsync_connectors.hubspot.settings import HubSpotSettings
-
-PACING_SLACK = timedelta(milliseconds=100)
-"""How much longer than its window a paced run of ``calls`` calls takes."""
 
 
 class HubSpotConnector(Connector[HubSpotSettings]):
@@ -36,8 +32,9 @@ class HubSpotConnector(Connector[HubSpotSettings]):
         super().__init__(settings, context)
         self._credentials = Credentials(settings, context)
         key = self._credentials.key
-        limiter = context.limiter(key, [paced(settings.rate_limit), settings.daily_limit])
-        search_limiter = context.limiter(key, [paced(settings.search_rate_limit)])
+        # HubSpot counts calls in rolling windows: space them rather than allow bursts.
+        limiter = context.limiter(key, [settings.rate_limit.spaced(), settings.daily_limit])
+        search_limiter = context.limiter(key, [settings.search_rate_limit.spaced()])
         self._http = self._client(limiter)
         self._search_http = self._client(search_limiter)
         self._api = HubSpotApi(self._http, self._search_http)
@@ -69,14 +66,3 @@ class HubSpotConnector(Connector[HubSpotSettings]):
             limiter=limiter,
             classify=HubSpotSignals(limiter),
         )
-
-
-def paced(rate: Rate) -> Rate:
-    """``rate`` as one call every ``(per + PACING_SLACK) / calls``.
-
-    HubSpot counts calls in rolling windows. A bucket that allowed a burst of ``calls``
-    and then refilled at the same rate would let up to twice ``calls`` into one window;
-    calls spaced evenly never put more than ``calls`` in any window. The slack keeps
-    network jitter from bunching the last call of a window into the previous one.
-    """
-    return Rate(1, (rate.per + PACING_SLACK) / rate.calls)

@@ -26,6 +26,7 @@ _RATE_PATTERN = r"^\s*\d+\s*/\s*(\d+(\.\d+)?)?\s*[smhdSMHD]\s*$"
 
 # Refill arithmetic in floats can leave a hair below a whole token; ignore such dust.
 _EPSILON = 1e-9
+SPACING_SLACK = timedelta(milliseconds=100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,17 @@ class Rate:
     def per_second(self) -> float:
         """The sustained rate, in calls per second."""
         return self.calls / self.per.total_seconds()
+
+    def spaced(self, slack: timedelta = SPACING_SLACK) -> Rate:
+        """This rate as one call every ``(per + slack) / calls``: no bursts.
+
+        A limiter's bucket lets a burst of ``calls`` through and then refills at the same
+        rate, so a vendor that counts calls in *rolling* windows (HubSpot) could see up
+        to twice ``calls`` in one window. Evenly spaced calls never put more than
+        ``calls`` in any window; the slack keeps network jitter from bunching the last
+        call of one window into the next.
+        """
+        return Rate(1, (self.per + slack) / self.calls)
 
     def __str__(self) -> str:
         seconds = self.per.total_seconds()
@@ -183,15 +195,16 @@ class RateLimiter:
             reset_after: seconds until that window resets, if it said.
 
         When the vendor reports the budget spent, callers pause until the reset, or, when
-        the reset is unknown, wait for the buckets to refill from empty.
+        the reset is unknown, wait for the shortest window's bucket to refill from empty
+        (per-window headers describe the short window, not a daily budget).
         """
         if remaining is None or remaining > 0:
             return
         if reset_after is not None:
             self.pause(reset_after)
             return
-        for bucket in self._buckets:
-            bucket.drain()
+        if self._buckets:
+            min(self._buckets, key=lambda bucket: bucket.rate.per).drain()
 
     def _pause_remaining(self) -> float:
         with self._lock:

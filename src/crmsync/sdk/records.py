@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import total_ordering
 from typing import Any
 
 _EMPTY: Mapping[str, Any] = {}
@@ -18,13 +19,25 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True, order=True)
+def _id_order(value: str) -> tuple[int, int, str]:
+    """How ids compare: numbers as numbers (``"9999" < "10000"``, as HubSpot and most
+    databases order them), other ids as text after them, and the empty id first."""
+    if not value:
+        return (0, 0, "")
+    if value.isascii() and value.isdigit():
+        return (1, int(value), value)
+    return (2, 0, value)
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
 class Cursor:
-    """A position in a source's change stream, ordered like the tuple ``(updated_at, id)``.
+    """A position in a source's change stream, ordered by ``(updated_at, id)``.
 
     Modified times are not unique, so the id breaks ties: a checkpoint in the middle of
-    a thousand records that share one timestamp still resumes at the right record. The
-    empty id sorts before every real id, so ``Cursor(t)`` means "everything at ``t``".
+    a thousand records that share one timestamp still resumes at the right record. Ids
+    that are numbers compare as numbers. The empty id sorts before every real id, so
+    ``Cursor(t)`` means "everything at ``t``".
     """
 
     updated_at: datetime
@@ -32,6 +45,11 @@ class Cursor:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "updated_at", utc(self.updated_at))
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Cursor):
+            return NotImplemented
+        return (self.updated_at, _id_order(self.id)) < (other.updated_at, _id_order(other.id))
 
     def rewind(self, lookback: timedelta) -> Cursor:
         """The cursor to read from when re-reading ``lookback`` worth of late arrivals."""

@@ -31,8 +31,14 @@ _CREDENTIAL_PATTERNS = (
     ),
     re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]{6,}=*"),
     re.compile(
-        r"(?i)((?:access_token|refresh_token|client_secret|api[_-]?key|hapikey|password|secret"
-        r"|secret_key|private_key|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
+        r"(?i)((?:access_token|refresh_token|client_secret|api[_-]?key|hapikey|secret_key"
+        r"|private_key)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
+    ),
+    # Bare "token", "secret" or "password" name a credential only as a query parameter or
+    # a quoted JSON key; in prose ("the refresh token: missing") they are just words.
+    re.compile(
+        r"(?i)((?:[\"'](?:password|secret|token)[\"']\s*:\s*[\"']?|\b(?:password|secret|token)=))"
+        r"[^\s\"'&,}]+"
     ),
     re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+(?=@)"),
 )

@@ -155,6 +155,35 @@ def test_observing_a_spent_budget_without_a_reset_empties_the_buckets() -> None:
     assert clock.sleeps == [pytest.approx(0.1)]
 
 
+def test_a_spent_budget_without_a_reset_empties_only_the_shortest_window() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter([Rate.parse("10/s"), Rate.parse("86400/d")], clock)
+
+    limiter.observe(remaining=0, reset_after=None)
+    limiter.acquire()
+
+    assert clock.sleeps == [pytest.approx(0.1)]  # not the daily bucket's 1 s per call
+    limiter.acquire()
+    assert clock.sleeps == [pytest.approx(0.1), pytest.approx(0.1)]
+
+
+def test_a_spaced_rate_is_one_call_per_share_of_its_window_plus_slack() -> None:
+    assert Rate.parse("100/10s").spaced() == Rate(1, timedelta(milliseconds=101))
+    assert Rate.parse("4/s").spaced() == Rate(1, timedelta(milliseconds=275))
+    assert Rate.parse("4/s").spaced(timedelta(0)) == Rate(1, timedelta(milliseconds=250))
+
+
+def test_spaced_calls_never_put_more_than_the_rate_in_any_window() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter([Rate.parse("10/s").spaced()], clock)
+    stamps = []
+    for _ in range(40):
+        limiter.acquire()
+        stamps.append(clock.monotonic())
+
+    assert max(sum(1 for t in stamps if start <= t < start + 1) for start in stamps) <= 10
+
+
 def test_one_limiter_per_credential_and_rates() -> None:
     clock = FakeClock()
     rates = [Rate.parse("100/10s"), Rate.parse("250000/d")]

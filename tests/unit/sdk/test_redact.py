@@ -137,3 +137,17 @@ def test_the_logging_filter_masks_message_arguments_traceback_and_stack(
     assert SECRET not in (record.exc_text or "")
     assert "ValueError: bad ***" in (record.exc_text or "")
     assert SECRET not in record.stack_info
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the refresh token: missing", "the refresh token: missing"),
+        ("Secret santa: a password manager", "Secret santa: a password manager"),
+        ("?token=abc123xyz&page=2", "?token=***&page=2"),
+        ('{"password":"p4ss", "user":"ada"}', '{"password":"***", "user":"ada"}'),
+        ("access_token: zzzz1234", "access_token: ***"),
+    ],
+)
+def test_credential_words_in_prose_are_left_alone(text: str, expected: str) -> None:
+    assert Redactor().redact(text) == expected

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 import requests
 
 from crmsync.sdk import Cursor, Rate, RateLimitedError, RateLimiter, ReadRequest
 from crmsync.testing import FakeClock
-from crmsync_connectors.hubspot.connector import paced
 from crmsync_connectors.hubspot.emulator import Limits
 from crmsync_connectors.hubspot.errors import DAILY_RESET_UNKNOWN, HubSpotSignals
 
 from .helpers import T0, contacts, minutes, read, rig
 
 EMAIL = frozenset({"email"})
-
-
-def test_a_rate_is_paced_as_one_call_per_share_of_its_window_with_some_slack() -> None:
-    assert paced(Rate.parse("100/10s")) == Rate(1, timedelta(milliseconds=101))
-    assert paced(Rate.parse("4/s")) == Rate(1, timedelta(milliseconds=275))
 
 
 def test_listing_300_pages_stays_inside_the_rolling_ten_second_window() -> None:
