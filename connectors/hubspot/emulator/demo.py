@@ -86,7 +86,7 @@ def _contact(n: int) -> dict[str, str]:
 
 
 def _add_properties(emulator: HubSpotEmulator) -> None:
-    for name in ("affiliate_id", "referral_link", "lead_source"):
+    for name in ("affiliate_id", "referral_link", "lead_source", "referred_by_affiliate"):
         emulator.add_property("contacts", name)
     emulator.add_property(
         "contacts",
@@ -96,9 +96,18 @@ def _add_properties(emulator: HubSpotEmulator) -> None:
         options=("pending", "active", "inactive", "under_review"),
     )
     emulator.add_property("contacts", "referral_opt_in", type="bool", field_type="booleancheckbox")
-    for name in ("commission_rate", "referral_sales"):
+    for name in ("commission_rate", "referral_sales", "referral_visitors", "referral_leads"):
         emulator.add_property("contacts", name, type="number", field_type="number")
+    emulator.add_property("contacts", "referral_conversions", type="number", field_type="number")
     emulator.add_property("contacts", "affiliate_since", type="date", field_type="date")
     emulator.add_property("deals", "referral_source")
+    emulator.add_property("deals", "commission_amount", type="number", field_type="number")
+    emulator.add_property(
+        "deals",
+        "commission_state",
+        type="enumeration",
+        field_type="select",
+        options=("pending", "due", "paid", "voided"),
+    )
     for object_type in ("companies", "deals"):
         emulator.add_property(object_type, "crmsync_external_id", unique=True)
