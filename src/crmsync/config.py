@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -34,6 +35,7 @@ from crmsync.yamlfile import InvalidValue, brief
 
 DEFAULT_CONFIG = "crmsync.yaml"
 MIN_LEASE = timedelta(seconds=10)  # shorter leases could expire between two batches
+MIN_MISFIRE_GRACE = timedelta(seconds=1)  # every firing starts a few milliseconds late
 DEFAULT_STATE_FILE = "crmsync-state.db"
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -201,6 +203,83 @@ class SyncConfig(_Model):
         return value
 
 
+class MetricsConfig(_Model):
+    """Where ``crmsync scheduler`` serves ``/metrics`` (Prometheus) and ``/healthz``."""
+
+    host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        description="The address to listen on; the default is reachable from this machine only.",
+    )
+    port: int = Field(ge=0, le=65535, description="The TCP port, e.g. 9464; 0 takes a free one.")
+
+
+class SchedulerConfig(_Model):
+    """How ``crmsync scheduler`` runs the syncs that have a ``schedule``."""
+
+    misfire_grace: Duration = Field(
+        timedelta(minutes=1),
+        ge=MIN_MISFIRE_GRACE,
+        description="How late a firing may still start (at least 1s); a later one is skipped, "
+        "and firings missed together run once.",
+        json_schema_extra={"default": "1m"},
+    )
+    parallel_runs: PositiveInt = Field(
+        4, description="The most runs one scheduler process has going at once."
+    )
+    metrics: MetricsConfig | None = Field(
+        None, description="Serve /metrics and /healthz over HTTP; off when left out."
+    )
+
+
+NotifyOutcome = Literal["failed", "partial", "guarded", "interrupted"]
+
+
+def _webhook_url(value: Any) -> Any:
+    """An http(s) URL with a host; the value may hold a secret, so errors never show it."""
+    if isinstance(value, str):
+        parts = urlsplit(value.strip())
+        if parts.scheme in ("http", "https") and parts.hostname:
+            return value.strip()
+    raise InvalidValue(
+        f"expected an http:// or https:// URL, found {brief(value)}",
+        hint="for example https://hooks.example.com/crmsync; put secrets in ${ENV_VAR}",
+    )
+
+
+class WebhookConfig(_Model):
+    """Where notifications are posted."""
+
+    url: Annotated[str, BeforeValidator(_webhook_url)] = Field(
+        description="The URL to POST to; write a token in it as ${ENV_VAR}."
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra request headers, e.g. Authorization; secrets as ${ENV_VAR}.",
+    )
+    timeout: Duration = Field(
+        timedelta(seconds=10),
+        gt=timedelta(0),
+        description="How long to wait for the receiver per attempt.",
+        json_schema_extra={"default": "10s"},
+    )
+
+
+class NotifyConfig(_Model):
+    """When the scheduler posts a run's summary to a webhook."""
+
+    webhook: WebhookConfig
+    on: list[NotifyOutcome] = Field(
+        ["failed", "guarded"],
+        description="Run outcomes that notify. A run that cannot start counts as failed.",
+    )
+    failures_threshold: PositiveInt | None = Field(
+        None,
+        description="Also notify when a run brings the sync's stored failures (parked "
+        "included) from below this number to it or above.",
+    )
+
+
 class Config(_Model):
     """The whole crmsync.yaml."""
 
@@ -208,6 +287,8 @@ class Config(_Model):
     state: StateConfig = StateConfig()
     connections: dict[str, ConnectionConfig]
     syncs: list[SyncConfig] = []
+    scheduler: SchedulerConfig = SchedulerConfig()
+    notify: NotifyConfig | None = None
 
 
 @dataclass(frozen=True)

@@ -50,14 +50,30 @@ class CheckResult:
 
 
 class Workspace:
-    """Connectors, jobs and the state store of one config file."""
+    """Connectors, jobs and the state store of one config file.
 
-    def __init__(self, loaded: LoadedConfig, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    Args:
+        loaded: the validated config.
+        clock: where runs get the time.
+        store: a state store to share with other workspaces of the same config (the
+            scheduler gives each sync its own workspace, so that each run counts only its
+            own API calls); the workspace then leaves closing it to its owner. None: the
+            workspace opens the config's store when first needed, and closes it.
+    """
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        store: StateStore | None = None,
+    ) -> None:
         self.loaded = loaded
         self.clock = clock
         self.counter = RequestCounter()
         self._connectors: dict[str, Connector[Any]] = {}
-        self._store: StateStore | None = None
+        self._store = store
+        self._owns_store = store is None
         self._lock = threading.Lock()
 
     @classmethod
@@ -228,7 +244,7 @@ class Workspace:
     def close(self) -> None:
         for connector in self._connectors.values():
             connector.close()
-        if self._store is not None:
+        if self._store is not None and self._owns_store:
             self._store.close()
 
 

@@ -110,7 +110,8 @@ def test_a_missing_file_and_a_folder_say_how_to_get_a_config() -> None:
 def test_an_unknown_top_level_key_suggests_the_right_one() -> None:
     assert error_of(BASE + "synks: []\n") == (
         "crmsync.yaml:18: synks: unknown key\n"
-        "  hint: did you mean 'syncs'? allowed keys: version, state, connections, syncs"
+        "  hint: did you mean 'syncs'? "
+        "allowed keys: version, state, connections, syncs, scheduler, notify"
     )
 
 

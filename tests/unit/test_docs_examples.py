@@ -38,7 +38,17 @@ import crmsync.sdk
 from crmsync import yamlfile
 from crmsync.cli.app import app
 from crmsync.cli.exitcodes import ExitCode
-from crmsync.config import Config, ConnectionConfig, Guards, StateConfig, SyncConfig
+from crmsync.config import (
+    Config,
+    ConnectionConfig,
+    Guards,
+    MetricsConfig,
+    NotifyConfig,
+    SchedulerConfig,
+    StateConfig,
+    SyncConfig,
+    WebhookConfig,
+)
 from crmsync.durations import format_duration
 from crmsync.sdk import errors as sdk_errors
 from crmsync.sdk.connector import Capability
@@ -51,9 +61,15 @@ from crmsync_connectors.files import FileObjectSettings
 
 ROOT = Path(__file__).parents[2]
 DOCS = ROOT / "docs"
-MINE = ("architecture.md", "writing-a-connector.md", "configuration.md", "cli.md")
+MINE = (
+    "architecture.md",
+    "writing-a-connector.md",
+    "configuration.md",
+    "cli.md",
+    "operations.md",
+)
 # Commands the docs name only to say they do not exist yet.
-NOT_YET = frozenset({"sandbox", "scheduler"})
+NOT_YET = frozenset({"sandbox"})
 GLOBAL_OPTIONS = frozenset({"--config", "-c", "--log-level", "--log-format", "--version", "--help"})
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -225,6 +241,10 @@ def _shown_default(field: FieldInfo) -> str:
         ("## The files connector", FileObjectSettings),
         ("## syncs", SyncConfig),
         ("## Guards", Guards),
+        ("## scheduler", SchedulerConfig),
+        ("### metrics", MetricsConfig),
+        ("## notify", NotifyConfig),
+        ("### webhook", WebhookConfig),
     ],
 )
 def test_key_tables_list_every_key_with_its_default(heading: str, model: type[BaseModel]) -> None:

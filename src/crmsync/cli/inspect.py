@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -10,22 +11,38 @@ import typer
 from crmsync.cli import render
 from crmsync.cli.app import JsonFlag, SyncArg, _call, _tell, _workspace, app, out, state_app
 from crmsync.cli.exitcodes import ExitCode
-from crmsync.state import RunRow, SyncStatus
+from crmsync.schedules import parse_schedule
+from crmsync.state import RunRow, SchedulerProcess, SyncStatus
 
 
 @app.command()
 def status(as_json: JsonFlag = False) -> None:
-    """Where every sync stands: last run, cursor, links, failures, lock."""
+    """Where every sync stands: next firing, last run, cursor, links, failures, lock."""
+    from crmsync.scheduler.triggers import next_fire
+
     with _workspace() as workspace:
         # Opening the store can fail: the lambda puts that inside _call, so it is reported.
         statuses = _call(lambda: workspace.store.status())  # noqa: PLW0108
+        schedulers = _call(lambda: workspace.store.schedulers())  # noqa: PLW0108
         known = {s.sync: s for s in statuses}
-        configured = [s.name for s in workspace.loaded.config.syncs]
-        schedules = {s.name: s.schedule for s in workspace.loaded.config.syncs}
+        syncs = workspace.loaded.config.syncs
+        now = workspace.clock.now()
+        fires = {
+            s.name: next_fire(parse_schedule(s.schedule), now) if s.schedule else None
+            for s in syncs
+        }
     if as_json:
         render.print_json(
             out,
-            [{"sync": n, "schedule": schedules[n], "state": known.get(n)} for n in configured],
+            [
+                {
+                    "sync": s.name,
+                    "schedule": s.schedule,
+                    "next_fire": fires[s.name],
+                    "state": known.get(s.name),
+                }
+                for s in syncs
+            ],
         )
         return
     out.print(
@@ -34,6 +51,7 @@ def status(as_json: JsonFlag = False) -> None:
             [
                 "sync",
                 "schedule",
+                "next fire",
                 "last run",
                 "outcome",
                 "cursor",
@@ -42,19 +60,24 @@ def status(as_json: JsonFlag = False) -> None:
                 "parked",
                 "running",
             ],
-            [_status_row(name, schedules[name], known.get(name)) for name in configured],
+            [_status_row(s.name, s.schedule, fires[s.name], known.get(s.name)) for s in syncs],
         )
     )
+    if any(s.schedule for s in syncs):
+        out.print(_schedulers_line(schedulers))
 
 
-def _status_row(name: str, schedule: str | None, state: SyncStatus | None) -> list[object]:
+def _status_row(
+    name: str, schedule: str | None, fire: datetime | None, state: SyncStatus | None
+) -> list[object]:
     if state is None:
-        return [name, schedule, None, "never run", None, 0, 0, 0, None]
+        return [name, schedule, fire, None, "never run", None, 0, 0, 0, None]
     last = state.last_run
     lock = state.lock
     return [
         name,
         schedule,
+        fire,
         last.started_at if last else None,
         last.outcome if last else None,
         state.cursor.updated_at if state.cursor else None,
@@ -65,13 +88,24 @@ def _status_row(name: str, schedule: str | None, state: SyncStatus | None) -> li
     ]
 
 
+def _schedulers_line(schedulers: list[SchedulerProcess]) -> str:
+    """Who runs the schedules, for the line under the status table."""
+    if not schedulers:
+        return (
+            "no scheduler is running: syncs run on their schedule only while "
+            "`crmsync scheduler` runs"
+        )
+    who = ", ".join(f"pid {s.pid} on {s.host}" for s in schedulers)
+    return f"schedulers running: {len(schedulers)} ({who})"
+
+
 @app.command()
 def runs(
     sync: Annotated[str | None, typer.Argument(help="Only this sync's runs.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
     as_json: JsonFlag = False,
 ) -> None:
-    """Recent runs with their counts, API calls and outcome."""
+    """Recent runs: counts, API calls, outcome, and the scheduled firing that started each."""
     with _workspace() as workspace:
         if sync is not None:
             _call(lambda: workspace.loaded.sync(sync))
@@ -88,6 +122,7 @@ def runs(
                 "kind",
                 "outcome",
                 "started",
+                "fired",
                 "seconds",
                 "read",
                 "created",
@@ -105,6 +140,7 @@ def runs(
                     r.kind,
                     r.outcome,
                     r.started_at,
+                    r.fire_time,
                     None if r.duration_ms is None else round(r.duration_ms / 1000, 1),
                     r.counts.read,
                     r.counts.created,

@@ -1,4 +1,4 @@
-"""What crmsync remembers between runs: cursors, links, runs, failures, audit and locks.
+"""What crmsync remembers between runs: cursors, links, runs, failures, audit, locks and firings.
 
 Open a :class:`StateStore` with :meth:`StateStore.connect`; it keeps its tables current
 with the Alembic migrations shipped in ``crmsync/state/migrations``.
@@ -13,6 +13,8 @@ from crmsync.state.values import (
     BatchCommit,
     Failure,
     FailureWrite,
+    Firing,
+    FiringOutcome,
     Lease,
     Link,
     LinkStatus,
@@ -21,6 +23,7 @@ from crmsync.state.values import (
     RunCounts,
     RunOutcome,
     RunRow,
+    SchedulerProcess,
     SyncStatus,
 )
 
@@ -32,6 +35,8 @@ __all__ = [
     "BatchCommit",
     "Failure",
     "FailureWrite",
+    "Firing",
+    "FiringOutcome",
     "Lease",
     "Link",
     "LinkStatus",
@@ -40,6 +45,7 @@ __all__ = [
     "RunCounts",
     "RunOutcome",
     "RunRow",
+    "SchedulerProcess",
     "StateStore",
     "SyncStatus",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Connection, Row, Select, Table, func, select
 
 from crmsync.sdk.records import Cursor
+from crmsync.state import firings
 from crmsync.state.locks import lock_holders
 from crmsync.state.schema import audit as audit_table
 from crmsync.state.schema import cursors, links, syncs
@@ -92,6 +93,7 @@ def status(connection: Connection) -> list[SyncStatus]:
     last_runs = _last_runs(connection)
     completed = _last_completed(connection)
     holders = lock_holders(connection)
+    fired = firings.latest(connection)
     return [
         SyncStatus(
             sync=name,
@@ -102,6 +104,7 @@ def status(connection: Connection) -> list[SyncStatus]:
             last_run=last_runs.get(sync_id),
             last_completed=completed.get(sync_id),
             lock=holders.get(sync_id),
+            last_firing=fired.get(sync_id),
         )
         for sync_id, name in connection.execute(
             select(syncs.c.id, syncs.c.name).order_by(syncs.c.name)
@@ -110,9 +113,11 @@ def status(connection: Connection) -> list[SyncStatus]:
 
 
 def _runs_query() -> Select[Any]:
-    return select(syncs.c.name.label("sync"), *_without(run_table, "lease_token")).join_from(
-        run_table, syncs
-    )
+    return select(
+        syncs.c.name.label("sync"),
+        *_without(run_table, "lease_token"),
+        firings.fire_time_of_run(),
+    ).join_from(run_table, syncs)
 
 
 def _run(row: Row[*tuple[Any, ...]]) -> RunRow:

@@ -142,3 +142,30 @@ locks = Table(
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
+
+firings = Table(
+    "firings",
+    metadata,
+    _sync_id(primary_key=True),
+    Column("fire_time", UTCDateTime, primary_key=True),
+    Column("outcome", _ENUM, nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("message", Text),
+    Column("contenders", Integer, nullable=False),
+    Index(None, "run_id"),
+)
+
+schedulers = Table(
+    "schedulers",
+    metadata,
+    Column("id", _TOKEN, primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
@@ -16,7 +16,7 @@ from crmsync.sdk.clock import SYSTEM_CLOCK, Clock
 from crmsync.sdk.errors import StateError
 from crmsync.sdk.records import Cursor
 from crmsync.sdk.redact import REDACTOR
-from crmsync.state import locks, reports
+from crmsync.state import firings, heartbeats, locks, reports
 from crmsync.state.batch import write_batch
 from crmsync.state.database import dialect_insert, open_engine, translate_errors, writer
 from crmsync.state.migrate import upgrade
@@ -26,12 +26,15 @@ from crmsync.state.values import (
     AuditRow,
     BatchCommit,
     Failure,
+    Firing,
+    FiringOutcome,
     Lease,
     Link,
     LinkStatus,
     RunCounts,
     RunOutcome,
     RunRow,
+    SchedulerProcess,
     SyncStatus,
 )
 
@@ -324,6 +327,81 @@ class StateStore:
                 .values(parked=False, attempts=0)
             )
         return result.rowcount
+
+    def failure_count(self, sync: str) -> int:
+        """How many records of ``sync`` are in the failures table, parked ones included."""
+        sync_id = self._sync_id(sync)
+        if sync_id is None:
+            return 0
+        with self._reading() as connection:
+            count = connection.scalar(select(func.count()).where(failures.c.sync_id == sync_id))
+        return count or 0
+
+    # -- scheduled firings and the schedulers ------------------------------------------
+
+    def claim_firing(self, sync: str, fire_time: datetime) -> bool:
+        """Claim the firing of ``sync`` scheduled at ``fire_time`` for this process.
+
+        Of all the processes that claim one firing, exactly one gets True: it runs the
+        sync and then calls :meth:`finish_firing`. The others get False.
+        """
+        sync_id = self._ensure_sync(sync)
+        with self._writing() as connection:
+            return firings.claim(connection, sync_id, fire_time, self._clock.now())
+
+    def finish_firing(
+        self,
+        sync: str,
+        fire_time: datetime,
+        outcome: FiringOutcome,
+        *,
+        run_id: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Record what became of a firing this process claimed.
+
+        Args:
+            sync: the sync fired.
+            fire_time: the firing's scheduled time, as claimed.
+            outcome: anything but ``claimed``.
+            run_id: the run it started (outcome ``ran``).
+            message: why it did not run (``locked``, ``error``); secrets are masked.
+        """
+        if outcome is FiringOutcome.CLAIMED:
+            raise ValueError("a finished firing needs an outcome other than 'claimed'")
+        sync_id = self._ensure_sync(sync)
+        values = {
+            "outcome": outcome,
+            "finished_at": self._clock.now(),
+            "run_id": run_id,
+            "message": None if message is None else REDACTOR.redact(message),
+        }
+        with self._writing() as connection:
+            firings.finish(connection, sync_id, fire_time, values)
+
+    def firings(self, sync: str | None = None, *, limit: int = 20) -> list[Firing]:
+        """The newest ``limit`` firings of ``sync`` (or of every sync), newest first."""
+        sync_id = None if sync is None else self._sync_id(sync)
+        if sync is not None and sync_id is None:
+            return []
+        with self._reading() as connection:
+            return firings.listed(connection, sync_id, limit=limit)
+
+    def beat(self, scheduler_id: str, *, ttl: timedelta) -> None:
+        """Report scheduler ``scheduler_id`` (this process) alive for ``ttl`` from now."""
+        now = self._clock.now()
+        with self._writing() as connection:
+            heartbeats.beat(connection, scheduler_id, now, now + ttl)
+
+    def forget_scheduler(self, scheduler_id: str) -> None:
+        """Remove the heartbeat of a scheduler that stops cleanly."""
+        with self._writing() as connection:
+            heartbeats.forget(connection, scheduler_id)
+
+    def schedulers(self) -> list[SchedulerProcess]:
+        """The scheduler processes whose heartbeat has not expired, oldest first."""
+        with self._reading() as connection:
+            return heartbeats.alive(connection, self._clock.now())
 
     # -- reading for people ------------------------------------------------------------
 

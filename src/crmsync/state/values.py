@@ -204,6 +204,7 @@ class RunRow:
     message: str | None
     host: str
     pid: int
+    fire_time: datetime | None = None  # the scheduled firing that started it, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +234,7 @@ class SyncStatus:
         last_run: the newest run, if any.
         last_completed: when the newest run that got through all its records finished.
         lock: the lock's holder, if held (possibly by an expired lease).
+        last_firing: the newest scheduled firing, if a scheduler ever fired the sync.
     """
 
     sync: str
@@ -243,3 +245,64 @@ class SyncStatus:
     last_run: RunRow | None
     last_completed: datetime | None
     lock: LockHolder | None = None
+    last_firing: Firing | None = None
+
+
+class FiringOutcome(StrEnum):
+    """What became of one scheduled firing of a sync (the run, if any, has its own outcome)."""
+
+    CLAIMED = "claimed"  # a scheduler took it and is running it
+    RAN = "ran"  # it started run ``run_id``
+    LOCKED = "locked"  # skipped: the sync's previous run still held its lock
+    ERROR = "error"  # no run report: the run could not start, or crashed; see ``message``
+    INTERRUPTED = "interrupted"  # its scheduler stopped before recording the end; found later
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """One firing of a sync's schedule, claimed by exactly one scheduler process.
+
+    Attributes:
+        sync: the sync fired.
+        fire_time: the scheduled time: with the sync, the firing's identity.
+        outcome: see :class:`FiringOutcome`.
+        host: the machine of the scheduler that claimed it.
+        pid: that scheduler's process id.
+        claimed_at: when it was claimed.
+        finished_at: when its outcome was recorded; None while ``claimed``.
+        run_id: the run it started, if any.
+        message: why it could not run (``locked``, ``error``).
+        contenders: how many schedulers tried to claim it, the winner included.
+    """
+
+    sync: str
+    fire_time: datetime
+    outcome: FiringOutcome
+    host: str
+    pid: int
+    claimed_at: datetime
+    finished_at: datetime | None
+    run_id: int | None
+    message: str | None
+    contenders: int
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerProcess:
+    """A running ``crmsync scheduler`` process, as its heartbeats show it.
+
+    Attributes:
+        id: a random id the process chose when it started.
+        host: its machine.
+        pid: its process id.
+        started_at: when it first reported.
+        heartbeat_at: when it last reported.
+        expires_at: when it counts as gone unless it reports again.
+    """
+
+    id: str
+    host: str
+    pid: int
+    started_at: datetime
+    heartbeat_at: datetime
+    expires_at: datetime

@@ -26,7 +26,7 @@ def test_upgrade_builds_every_table_from_an_empty_database(state_url: StateDatab
         if state_url.schema is None:
             assert current_revision(engine) is None
         upgrade(engine, state_url.schema)
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == "0002"
         tables = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
