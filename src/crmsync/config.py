@@ -38,7 +38,8 @@ MIN_LEASE = timedelta(seconds=10)  # shorter leases could expire between two bat
 MIN_MISFIRE_GRACE = timedelta(seconds=1)  # every firing starts a few milliseconds late
 DEFAULT_STATE_FILE = "crmsync-state.db"
 
-_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# ${NAME}, or ${NAME:-default} (the default when NAME is unset or empty, as in a shell).
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _SYNC_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
@@ -337,8 +338,17 @@ def config_path(explicit: Path | None) -> Path:
     return Path(os.environ.get("CRMSYNC_CONFIG", DEFAULT_CONFIG))
 
 
-def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> LoadedConfig:
-    """Read, substitute ``${ENV}`` references in, and validate a crmsync.yaml."""
+def load_config(
+    path: Path, *, environ: Mapping[str, str] | None = None, connections: bool = True
+) -> LoadedConfig:
+    """Read, substitute ``${ENV}`` references in, and validate a crmsync.yaml.
+
+    Args:
+        path: the file.
+        environ: the environment to substitute from; default ``os.environ``.
+        connections: False for commands that only read the state store: variables in
+            connection settings (the vendors' credentials) may then be unset.
+    """
     if path.is_dir():
         raise ConfigError(
             f"config file {str(path)!r} is a folder",
@@ -350,7 +360,9 @@ def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Load
             hint="create one with `crmsync init`, or pass --config PATH",
         )
     document = yamlfile.load(path)
-    document = _substitute(document, os.environ if environ is None else environ)
+    document = _substitute(
+        document, os.environ if environ is None else environ, connections=connections
+    )
     config = yamlfile.validate(Config, document)
     problems = [*_check_names(config, document), *_check_references(config, document)]
     if problems:
@@ -359,7 +371,7 @@ def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Load
 
 
 def _substitute(
-    document: yamlfile.YamlDocument, environ: Mapping[str, str]
+    document: yamlfile.YamlDocument, environ: Mapping[str, str], *, connections: bool
 ) -> yamlfile.YamlDocument:
     missing: list[ConfigError] = []
 
@@ -368,14 +380,18 @@ def _substitute(
             return {k: walk(v, (*loc, k)) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, (*loc, i)) for i, v in enumerate(value)]
-        if isinstance(value, str) and (names := _ENV_REFERENCE.findall(value)):
-            text = _ENV_REFERENCE.sub(lambda m: lookup(m.group(1), loc), value)
-            return yamlfile.FromEnv(text, tuple(names))
+        if isinstance(value, str) and (found := _ENV_REFERENCE.findall(value)):
+            text = _ENV_REFERENCE.sub(lambda m: lookup(m.group(1), m.group(2), loc), value)
+            return yamlfile.FromEnv(text, tuple(name for name, _ in found))
         return value
 
-    def lookup(name: str, loc: tuple[str | int, ...]) -> str:
-        if name in environ:
+    def lookup(name: str, default: str | None, loc: tuple[str | int, ...]) -> str:
+        if environ.get(name):
             return environ[name]
+        if default is not None:
+            return default
+        if name in environ or (not connections and loc[:1] == ("connections",)):
+            return ""
         missing.append(
             ConfigError(
                 f"environment variable {name} is not set",

@@ -77,10 +77,17 @@ class Workspace:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, path: Path, *, clock: Clock = SYSTEM_CLOCK) -> Workspace:
-        """Load and validate ``path``, connector settings included."""
-        workspace = cls(load_config(path), clock=clock)
-        workspace.validate_connections()
+    def open(
+        cls, path: Path, *, clock: Clock = SYSTEM_CLOCK, connections: bool = True
+    ) -> Workspace:
+        """Load and validate ``path``, connector settings included.
+
+        ``connections=False`` opens it for reading the state store only: connection
+        settings are neither validated nor needed (their variables may be unset).
+        """
+        workspace = cls(load_config(path, connections=connections), clock=clock)
+        if connections:
+            workspace.validate_connections()
         return workspace
 
     @property

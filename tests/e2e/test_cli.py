@@ -142,7 +142,7 @@ def test_text_that_looks_like_markup_is_shown_as_written(cli: Cli, project: Proj
 def test_an_unexpected_error_is_one_redacted_line_and_exit_1(
     project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(path: Path) -> Workspace:
+    def broken(path: Path, **options: object) -> Workspace:
         raise RuntimeError("disk on fire, api_key=sk_live_0123456789")
 
     monkeypatch.setattr(Workspace, "open", broken)

@@ -56,7 +56,7 @@ def test_help_and_version(tmp_path: Path) -> None:
 
 
 def test_init_check_plan_run_run_status(tmp_path: Path) -> None:
-    init = crmsync("init", cwd=tmp_path)
+    init = crmsync("init", "--example", "files", cwd=tmp_path)
     check = crmsync("check", cwd=tmp_path)
     plan = crmsync("plan", SYNC, cwd=tmp_path)
     first = crmsync("run", SYNC, "--json", cwd=tmp_path)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from crmsync.cli.scaffold import copy_example
+from crmsync.cli.scaffold import Example, copy_example
 from crmsync.workspace import Workspace
 
 pytestmark = pytest.mark.e2e
@@ -30,8 +30,8 @@ KILL_POINTS_PER_SCENARIO = 11
 
 
 def _project(folder: Path) -> Path:
-    """The example project with small batches, so a run has many steps to die in."""
-    config = copy_example(folder, overwrite=False)
+    """The files example with small batches, so a run has many steps to die in."""
+    config = copy_example(folder, overwrite=False, example=Example.FILES)
     text = config.read_text()
     config.write_text(text.replace("    mode: upsert", "    batch_size: 10\n    mode: upsert"))
     return config
@@ -39,7 +39,7 @@ def _project(folder: Path) -> Path:
 
 def _change_source(folder: Path) -> None:
     """Edits for the incremental scenario: renames, deletions and new contacts."""
-    path = folder / "examples" / "data" / "crm-contacts.csv"
+    path = folder / "data" / "crm-contacts.csv"
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     stamp = "2026-11-15T08:00:00.000Z"

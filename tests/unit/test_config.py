@@ -308,6 +308,22 @@ def test_env_references_are_substituted_inside_nested_settings() -> None:
     }
 
 
+def test_env_references_may_carry_a_default_for_unset_or_empty_variables() -> None:
+    text = BASE.replace(
+        "contacts: {path: contacts.csv, key: id}",
+        "contacts: {path: '${DATA:-/srv/default}/c.csv', key: '${KEY:-id}', delimiter: '${SEP}'}",
+    )
+
+    workspace = open_workspace(text, {"DATA": "", "SEP": ";"})
+
+    settings = workspace.loaded.config.connections["crm"].settings
+    assert settings["objects"]["contacts"] == {
+        "path": "/srv/default/c.csv",
+        "key": "id",
+        "delimiter": ";",
+    }
+
+
 # --- the state store ------------------------------------------------------------------
 
 

@@ -135,8 +135,10 @@ def _call(action: Callable[[], T]) -> T:
 
 
 @contextmanager
-def _workspace() -> Iterator[Workspace]:
-    workspace = _call(lambda: Workspace.open(config_path(OPTIONS.config)))
+def _workspace(*, connections: bool = True) -> Iterator[Workspace]:
+    """The workspace of --config; ``connections=False`` for commands that read only state."""
+    path = config_path(OPTIONS.config)
+    workspace = _call(lambda: Workspace.open(path, connections=connections))
     try:
         yield workspace
     finally:
@@ -144,15 +146,17 @@ def _workspace() -> Iterator[Workspace]:
 
 
 @contextmanager
-def _graceful_stop() -> Iterator[threading.Event]:
-    """First SIGINT/SIGTERM: finish the batch in flight and stop. Second: stop at once."""
+def _graceful_stop(
+    notice: str = "stopping after the batch in flight (signal again to stop now)",
+) -> Iterator[threading.Event]:
+    """First SIGINT/SIGTERM: sets the event, to finish what is in flight. Second: stop now."""
     stop = threading.Event()
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        _tell(logging.WARNING, "stopping after the batch in flight (signal again to stop now)")
+        _tell(logging.WARNING, notice)
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -20,7 +20,7 @@ def status(as_json: JsonFlag = False) -> None:
     """Where every sync stands: next firing, last run, cursor, links, failures, lock."""
     from crmsync.scheduler.triggers import next_fire
 
-    with _workspace() as workspace:
+    with _workspace(connections=False) as workspace:
         # Opening the store can fail: the lambda puts that inside _call, so it is reported.
         statuses = _call(lambda: workspace.store.status())  # noqa: PLW0108
         schedulers = _call(lambda: workspace.store.schedulers())  # noqa: PLW0108
@@ -106,7 +106,7 @@ def runs(
     as_json: JsonFlag = False,
 ) -> None:
     """Recent runs: counts, API calls, outcome, and the scheduled firing that started each."""
-    with _workspace() as workspace:
+    with _workspace(connections=False) as workspace:
         if sync is not None:
             _call(lambda: workspace.loaded.sync(sync))
         found: list[RunRow] = _call(lambda: workspace.store.runs(sync, limit=limit))
@@ -163,7 +163,7 @@ def failures(
     as_json: JsonFlag = False,
 ) -> None:
     """Records that failed, why, and how often; parked ones wait for `crmsync retry`."""
-    with _workspace() as workspace:
+    with _workspace(connections=False) as workspace:
         if sync is not None:
             _call(lambda: workspace.loaded.sync(sync))
         found = _call(lambda: workspace.store.failures(sync))
@@ -204,7 +204,7 @@ def audit(
     as_json: JsonFlag = False,
 ) -> None:
     """What crmsync changed in the target, when, in which run, and which fields."""
-    with _workspace() as workspace:
+    with _workspace(connections=False) as workspace:
         _call(lambda: workspace.loaded.sync(sync))
         entries = _call(lambda: workspace.store.audit(sync, source_id=record, limit=limit))
     if as_json:
@@ -232,7 +232,7 @@ def reset(
     The next run reads everything again. In upsert mode records are matched again by
     their match key; in create-only mode they would be created again.
     """
-    with _workspace() as workspace:
+    with _workspace(connections=False) as workspace:
         config = _call(lambda: workspace.loaded.sync(sync))
         if config.mode == "create-only":
             _tell(

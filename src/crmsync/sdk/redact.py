@@ -24,6 +24,11 @@ MASK = "***"
 # make it unreadable, and no vendor issues credentials that short.
 _MIN_SECRET_LENGTH = 6
 
+# A value after a credential's name: credentials are long and hold digits, while words
+# ("access_token: environment variable ... not set") do not. Registered secrets are
+# masked whatever they look like.
+_CREDENTIAL_VALUE = r"(?=[^\s\"'&,}]*\d)[^\s\"'&,}]{6,}"
+
 _CREDENTIAL_PATTERNS = (
     re.compile(
         r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic|token|zoho-oauthtoken)\s+)"
@@ -32,13 +37,13 @@ _CREDENTIAL_PATTERNS = (
     re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]{6,}=*"),
     re.compile(
         r"(?i)((?:access_token|refresh_token|client_secret|api[_-]?key|hapikey|secret_key"
-        r"|private_key)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
+        r"|private_key)[\"']?\s*[:=]\s*[\"']?)" + _CREDENTIAL_VALUE
     ),
     # Bare "token", "secret" or "password" name a credential only as a query parameter or
     # a quoted JSON key; in prose ("the refresh token: missing") they are just words.
     re.compile(
         r"(?i)((?:[\"'](?:password|secret|token)[\"']\s*:\s*[\"']?|\b(?:password|secret|token)=))"
-        r"[^\s\"'&,}]+"
+        + _CREDENTIAL_VALUE
     ),
     re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+(?=@)"),
 )

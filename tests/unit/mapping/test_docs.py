@@ -13,7 +13,8 @@ import pytest
 from crmsync import yamlfile
 from crmsync.mapping import TRANSFORMS, compile_map, parse_field_map
 
-DOCS = Path(__file__).parents[3] / "docs" / "mappings.md"
+ROOT = Path(__file__).parents[3]
+DOCS = ROOT / "docs" / "mappings.md"
 TEXT = DOCS.read_text(encoding="utf-8")
 MAPS = [
     block
@@ -39,14 +40,30 @@ def test_the_complete_example_maps_as_documented() -> None:
         "email": "ada@example.com",
         "firstname": "Ada",
         "lastname": "Lovelace",
-        "affiliate_id": "9a3c...",
+        "affiliate_id": "aff_9a3c",
+        "referral_link": "https://example.com/?via=ada",
+        "referral_status": "under_review",
         "lead_source": "Affiliate",
-        "referral_status": "Active",
         "commission_rate": Decimal("20.0"),
         "referral_sales": Decimal("12500.50"),
+        "referral_visitors": 120,
+        "referral_leads": 14,
+        "referral_conversions": 5,
         "affiliate_since": date(2024, 3, 1),
-        "referral_link": "https://example.com/?via=ada",
     }
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *sorted((ROOT / "mappings").glob("*.yaml")),
+        ROOT / "examples/files/mappings/contacts-to-affiliates.yaml",
+    ],
+    ids=lambda path: path.name,
+)
+def test_every_shipped_map_is_quoted_whole(path: Path) -> None:
+    name = path.relative_to(ROOT)
+    assert f"```yaml\n# {name}\n{path.read_text(encoding='utf-8')}```" in TEXT
 
 
 def test_the_docs_describe_every_transform() -> None:

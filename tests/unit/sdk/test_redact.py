@@ -145,9 +145,10 @@ def test_the_logging_filter_masks_message_arguments_traceback_and_stack(
         ("the refresh token: missing", "the refresh token: missing"),
         ("Secret santa: a password manager", "Secret santa: a password manager"),
         ("?token=abc123xyz&page=2", "?token=***&page=2"),
-        ('{"password":"p4ss", "user":"ada"}', '{"password":"***", "user":"ada"}'),
+        ('{"password":"p4ssw0rd!", "user":"ada"}', '{"password":"***", "user":"ada"}'),
         ("access_token: zzzz1234", "access_token: ***"),
+        ("settings.access_token: environment variable X is not set", None),
     ],
 )
-def test_credential_words_in_prose_are_left_alone(text: str, expected: str) -> None:
-    assert Redactor().redact(text) == expected
+def test_credential_words_in_prose_are_left_alone(text: str, expected: str | None) -> None:
+    assert Redactor().redact(text) == (text if expected is None else expected)
