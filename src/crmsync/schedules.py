@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -30,6 +30,9 @@ _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab's order
 _WEEKDAY_PART = re.compile(r"(?:\*|(?P<first>\w+)(?:-(?P<last>\w+))?)(?:/(?P<step>\d+))?")
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Schedule:
     """A parsed schedule; ``trigger()`` builds the APScheduler trigger for it."""
@@ -38,8 +41,15 @@ class Schedule:
     interval: timedelta | None = None
 
     def trigger(self) -> BaseTrigger:
+        """The APScheduler trigger, with the same fire times in every process.
+
+        Cron fire times are absolute. APScheduler counts an interval from when its trigger
+        is built, so two schedulers started a second apart would fire a second apart:
+        intervals are counted from the Unix epoch instead.
+        """
         if self.interval is not None:
-            return IntervalTrigger(seconds=self.interval.total_seconds(), timezone=UTC)
+            seconds = self.interval.total_seconds()
+            return IntervalTrigger(seconds=seconds, start_date=EPOCH, timezone=UTC)
         return _cron_trigger(self.text)
 
 

@@ -194,6 +194,7 @@ class Workspace:
         *,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
+        owner: str | None = None,
     ) -> RunReport:
         return run_sync(
             self.job(name),
@@ -204,6 +205,7 @@ class Workspace:
             lease=self.loaded.config.state.lease,
             progress=progress,
             stop=stop,
+            owner=owner,
         )
 
     def plan(

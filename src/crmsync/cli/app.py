@@ -179,7 +179,9 @@ def _execute(sync: str, options: RunOptions, as_json: bool) -> None:
     with _workspace() as workspace, _graceful_stop() as stop:
         with _progress(sync, not as_json) as progress:
             report: RunReport = _call(
-                lambda: workspace.run(sync, options, progress=progress, stop=stop)
+                lambda: workspace.run(
+                    sync, options, progress=progress, stop=stop, owner=f"crmsync {options.kind}"
+                )
             )
         if as_json:
             render.print_json(out, report)

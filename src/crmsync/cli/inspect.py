@@ -12,7 +12,7 @@ from crmsync.cli import render
 from crmsync.cli.app import JsonFlag, SyncArg, _call, _tell, _workspace, app, out, state_app
 from crmsync.cli.exitcodes import ExitCode
 from crmsync.schedules import parse_schedule
-from crmsync.state import RunRow, SchedulerProcess, SyncStatus
+from crmsync.state import LockHolder, RunRow, SchedulerProcess, SyncStatus
 
 
 @app.command()
@@ -84,8 +84,13 @@ def _status_row(
         state.links,
         state.failures,
         state.parked,
-        f"pid {lock.pid} on {lock.host}" if lock else None,
+        None if lock is None else _holder(lock),
     ]
+
+
+def _holder(lock: LockHolder) -> str:
+    where = f"pid {lock.pid} on {lock.host}"
+    return f"{lock.owner}, {where}" if lock.owner else where
 
 
 def _schedulers_line(schedulers: list[SchedulerProcess]) -> str:

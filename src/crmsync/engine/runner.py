@@ -169,8 +169,12 @@ def run_sync(
     lease: timedelta = DEFAULT_LEASE,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    owner: str | None = None,
 ) -> RunReport:
     """Run ``job`` once and record it in the runs table.
+
+    ``owner`` names who runs it (``crmsync run``, ``scheduler``) in the sync's lock, so
+    that ``status`` and "already running" errors can say.
 
     Record failures do not raise: they are counted, stored and reported (outcome
     ``partial``). Errors that stop the run (auth, outage, lost lease) end it as
@@ -183,7 +187,7 @@ def run_sync(
     options = options or RunOptions()
     job.validate()
     started, t0, calls = clock.now(), clock.monotonic(), counter.by_connection()
-    held = store.acquire(job.name, lease=lease)
+    held = store.acquire(job.name, lease=lease, owner=owner)
     try:
         run = _Run(job, store, held, store.start_run(held, options.kind))
         try:

@@ -99,7 +99,9 @@ class Firer:
     def _run(self, sync: str, when: datetime) -> FiringOutcome:
         try:
             before = self._failures(sync)
-            report = self.workspace_for(sync).run(sync, RunOptions(), stop=self.stop)
+            report = self.workspace_for(sync).run(
+                sync, RunOptions(), stop=self.stop, owner="crmsync scheduler"
+            )
         except SyncLockedError as exc:
             log.info("sync %s: skipped the firing of %s: %s", sync, _iso(when), exc.message)
             self._finish(sync, when, FiringOutcome.LOCKED, message=exc.message)

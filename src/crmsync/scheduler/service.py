@@ -26,7 +26,7 @@ from crmsync.scheduler.firings import Firer
 from crmsync.scheduler.health import HttpEndpoint, application
 from crmsync.scheduler.metrics import Metrics
 from crmsync.scheduler.notify import Notifier
-from crmsync.scheduler.triggers import next_fire, trigger
+from crmsync.scheduler.triggers import next_fire
 from crmsync.schedules import Schedule, parse_schedule
 from crmsync.sdk.errors import ConfigError, StateError
 from crmsync.state.locks import this_host
@@ -211,7 +211,7 @@ class Scheduler:
         for name, schedule in self.schedules.items():
             scheduler.add_job(
                 self.firer.fire,
-                trigger(schedule),
+                schedule.trigger(),
                 args=(name, FIRE_TIME),
                 id=f"sync:{name}",
                 name=f"sync {name}",

@@ -18,7 +18,7 @@ from crmsync.engine.runner import run_sync
 from crmsync.sdk.errors import AuthError, SyncLockedError, TransientApiError
 from crmsync.sdk.records import WriteOp, WriteResult
 from crmsync.sdk.usage import RequestCounter
-from crmsync.state import RunOutcome, StateStore
+from crmsync.state import LockHolder, RunOutcome, StateStore
 from crmsync.testing.clock import FakeClock
 
 from .conftest import SYNC, Runner, at
@@ -113,6 +113,22 @@ def test_a_stop_request_ends_the_run_after_the_batch_in_flight(
     assert (len(target.calls), store.link_count(SYNC)) == (2, 4)
     assert run_sync(job, store, counter=RequestCounter(), clock=clock).counts.created == 4
     _assert_each_record_once(source, target)
+
+
+def test_a_run_holds_its_lock_under_the_name_of_who_started_it(
+    source: MemorySource, target: MemoryTarget, job: SyncJob, store: StateStore, clock: FakeClock
+) -> None:
+    source.put("c1", at(1))
+    held: list[LockHolder | None] = []
+
+    def note_the_holder(call: int) -> None:
+        held.append(store.status()[0].lock)
+
+    target.fail_call = note_the_holder
+
+    run_sync(job, store, counter=RequestCounter(), clock=clock, owner="crmsync scheduler")
+
+    assert [holder.owner for holder in held if holder is not None] == ["crmsync scheduler"]
 
 
 def test_a_second_run_of_the_same_sync_is_refused(

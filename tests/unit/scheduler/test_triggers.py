@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crmsync.scheduler.triggers import fire_time, next_fire, trigger
+from crmsync.scheduler.triggers import fire_time, next_fire
 from crmsync.schedules import parse_schedule
 
 NOW = datetime(2026, 3, 4, 10, 7, 31, 250000, tzinfo=UTC)
@@ -15,7 +15,7 @@ NOW = datetime(2026, 3, 4, 10, 7, 31, 250000, tzinfo=UTC)
 def _fire_times(text: str, built_at: datetime, count: int = 3) -> list[datetime]:
     """The first ``count`` fire times after NOW of a trigger built at ``built_at``."""
     schedule = parse_schedule(text)
-    made = trigger(schedule)
+    made = schedule.trigger()
     times: list[datetime] = []
     previous = made.get_next_fire_time(None, built_at)
     while len(times) < count:
