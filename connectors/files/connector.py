@@ -81,6 +81,7 @@ class FileObject(ObjectType):
         first write, and reading a missing source fails naming the path.
         """
         try:
+            self._check_path()
             self._source.check_columns()
         except ConfigError as exc:
             return [exc]
@@ -91,8 +92,20 @@ class FileObject(ObjectType):
             self._store.close()
             self._store = None
 
+    def _check_path(self) -> None:
+        """Raise ConfigError when the path is a folder, or lies under a file."""
+        if self.path.is_dir():
+            problem = f"{self.path} is a folder; the path must name a file"
+        else:
+            folder = next((p for p in self.path.parents if p.exists()), None)
+            if folder is None or folder.is_dir():
+                return
+            problem = f"{folder} is a file, so {self.path} cannot be created under it"
+        raise ConfigError(problem, location=f"objects.{self.name}.path")
+
     def _opened(self) -> RowStore:
         if self._store is None:
+            self._check_path()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             declared = list(self.settings.fields or ())
             self._store = RowStore(self.path, self._format, self.key, declared)

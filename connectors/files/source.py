@@ -46,6 +46,8 @@ class FileSource:
         newest ``(updated_at, id)`` inside the window, or ``request.since`` when none is.
         Rows without a modified time are always included: their change cannot be placed.
         """
+        if self.path.is_dir():
+            raise self._error(f"{self.path} is a folder; the path must name a file", "path")
         if not self.path.is_file():
             raise self._error(f"{self.path} does not exist", "path")
         self.check_columns()

@@ -343,6 +343,9 @@ _BOUNDS = {
 }
 
 
+_MISSING = "required key is missing"
+
+
 @dataclass(frozen=True, slots=True)
 class _Problem:
     path: KeyPath
@@ -350,6 +353,7 @@ class _Problem:
     hint: str | None = None
     expected: str | None = None  # set for type errors, which merge: "expected A or B"
     found: Any = None
+    near: str | None = None  # for an unknown key: the allowed key it most resembles
 
     @property
     def text(self) -> str:
@@ -367,8 +371,7 @@ class _Problems:
 
     def describe(self, errors: Sequence[ErrorDetails]) -> list[ConfigError]:
         merged: dict[KeyPath, list[_Problem]] = {}
-        for error in errors:
-            problem = self._problem(error)
+        for problem in _misspelt_keys([self._problem(error) for error in errors]):
             merged.setdefault(problem.path, []).append(problem)
         found = [self._error((*self.at, *path), problems) for path, problems in merged.items()]
         return sorted(found, key=lambda e: e.line or 0)
@@ -395,9 +398,9 @@ class _Problems:
         ctx = error.get("ctx", {})
         found = self._written(path, error.get("input"))
         if kind == "missing":
-            return _Problem(path, "required key is missing")
+            return _Problem(path, _MISSING)
         if kind == "extra_forbidden":
-            return _Problem(path, "unknown key", hint=self._keys_hint(path))
+            return self._unknown_key(path)
         if kind in ("value_error", "assertion_error"):
             cause = ctx.get("error")
             return _Problem(path, str(cause), hint=getattr(cause, "hint", None))
@@ -428,14 +431,32 @@ class _Problems:
         hint = f"did you mean {near!r}?" if near else None
         return _Problem(path, hint=hint, expected=expected, found=found)
 
-    def _keys_hint(self, path: KeyPath) -> str | None:
+    def _unknown_key(self, path: KeyPath) -> _Problem:
         models = [t for t in _annotations_at(self.model, path[:-1]) if _is_model(t)]
         if not models:
-            return None
+            return _Problem(path, "unknown key")
         allowed = list(dict.fromkeys(k for m in models for k in _model_keys(m)))
         near = closest_name(str(path[-1]), allowed)
         listing = f"allowed keys: {', '.join(allowed)}"
-        return f"did you mean {near!r}? {listing}" if near else listing
+        hint = f"did you mean {near!r}? {listing}" if near else listing
+        return _Problem(path, "unknown key", hint=hint, near=near)
+
+
+def _misspelt_keys(problems: list[_Problem]) -> list[_Problem]:
+    """One problem, not two, for a required key written with a typo.
+
+    ``targt:`` makes pydantic report ``target`` missing and ``targt`` unknown; the
+    unknown key's entry says both, at the line the user has to edit.
+    """
+    missing = {p.path for p in problems if p.message == _MISSING}
+    typos = {(*p.path[:-1], p.near) for p in problems if p.near is not None} & missing
+    return [_with_missing(p, typos) for p in problems if p.path not in typos]
+
+
+def _with_missing(problem: _Problem, typos: set[KeyPath]) -> _Problem:
+    if problem.near is None or (*problem.path[:-1], problem.near) not in typos:
+        return problem
+    return replace(problem, message=f"unknown key, and {problem.near!r} is missing")
 
 
 def _document_path(data: Any, loc: Sequence[str | int], *, keep_last: bool) -> KeyPath:

@@ -115,14 +115,24 @@ def test_an_unknown_top_level_key_suggests_the_right_one() -> None:
     )
 
 
-def test_a_misspelt_key_in_a_sync_is_unknown_and_leaves_the_real_one_missing() -> None:
+def test_a_misspelt_required_key_is_one_problem_at_the_misspelt_line() -> None:
     text = BASE.replace("    target:", "    targt:")
+
+    assert error_of(text) == (
+        "crmsync.yaml:16: syncs[0].targt: unknown key, and 'target' is missing\n"
+        "  hint: did you mean 'target'? allowed keys: name, description, source, target, "
+        "mapping, mode, delete, schedule, lookback, batch_size, max_attempts, guards"
+    )
+
+
+def test_a_missing_key_stays_its_own_problem_when_no_unknown_key_resembles_it() -> None:
+    text = BASE.replace("    target:", "    zzz:")
 
     assert error_of(text) == (
         "2 problems:\n"
         "- crmsync.yaml:14: syncs[0].target: required key is missing\n"
-        "- crmsync.yaml:16: syncs[0].targt: unknown key\n"
-        "  hint: did you mean 'target'? allowed keys: name, description, source, target, "
+        "- crmsync.yaml:16: syncs[0].zzz: unknown key\n"
+        "  hint: allowed keys: name, description, source, target, "
         "mapping, mode, delete, schedule, lookback, batch_size, max_attempts, guards"
     )
 
