@@ -187,6 +187,48 @@ def test_with_json_logs_every_stderr_line_is_a_json_object(cli: Cli, project: Pr
     assert entries[2][-1]["message"].startswith(f"{project.config}: no sync named 'nobody'\n")
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["rnu"], "No such command 'rnu'. Did you mean 'run'? (see crmsync --help)"),
+        (["run"], "Missing argument 'sync'. (see crmsync run --help)"),
+        (
+            ["state", "reset", "x", "--bogus"],
+            "No such option: --bogus (see crmsync state reset --help)",
+        ),
+        ([], "Missing command. (see crmsync --help)"),
+    ],
+)
+def test_with_json_logs_usage_errors_are_json_lines_too(
+    args: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("sys.argv", ["crmsync", "--log-format=json", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+
+    assert exited.value.code == 2
+    assert [(e["level"], e["message"]) for e in _json_lines(capsys.readouterr().err)] == [
+        ("error", message)
+    ]
+
+
+def test_with_json_logs_commands_run_and_exit_as_usual(
+    project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["crmsync", "-c", str(project.config), "--log-format", "json", "plan", SYNC, "--json"]
+    monkeypatch.setattr("sys.argv", argv)
+    with pytest.raises(SystemExit) as exited:
+        main()
+
+    captured = capsys.readouterr()
+    assert exited.value.code == 3  # changes to write
+    assert json.loads(captured.out)["sync"] == SYNC
+    _json_lines(captured.err)
+
+
 # --- config schema, connectors --------------------------------------------------------
 
 

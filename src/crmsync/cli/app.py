@@ -402,6 +402,8 @@ def main() -> None:
     reported in one line, with the traceback logged at debug level, both redacted.
     """
     try:
+        if _json_logs_requested(sys.argv[1:]):
+            sys.exit(_main_with_json_usage_errors())
         app()
     except Exception as exc:
         _log.debug("the traceback of the unexpected error", exc_info=True)
@@ -411,3 +413,28 @@ def main() -> None:
             "with the output of the same command run with --log-level debug",
         )
         sys.exit(int(ExitCode.ERROR))
+
+
+def _json_logs_requested(args: list[str]) -> bool:
+    """Whether the command line asks for JSON logs, known before typer parses it."""
+    pairs = zip(args, [*args[1:], ""], strict=True)
+    return "--log-format=json" in args or ("--log-format", "json") in pairs
+
+
+def _main_with_json_usage_errors() -> int:
+    """Run the app so that usage errors, too, reach stderr as JSON lines.
+
+    JSON logging is set up first, for errors found before the options are applied.
+    """
+    configure("warning", "json")
+    OPTIONS.log_format = "json"
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:
+        context = getattr(exc, "ctx", None)  # usage errors know their command
+        command = context.command_path if context is not None else "crmsync"
+        _tell(logging.ERROR, f"{exc.format_message()} (see {command} --help)")
+        return exc.exit_code
+    except typer.Abort:
+        return int(ExitCode.ERROR)
+    return code if isinstance(code, int) else int(ExitCode.OK)
