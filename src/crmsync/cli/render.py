@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -137,9 +138,22 @@ def plan_report(console: Console, report: PlanReport) -> None:
         for sample in samples:
             target = f" -> {sample.target_id}" if sample.target_id else ""
             console.print(f"  [cyan]{kind}[/] {escape(sample.source_id + target)}")
-            details = [f"{name}: {value!r}" for name, value in sample.fields.items()]
+            details = [f"{name}: {_shown(value)}" for name, value in sample.fields.items()]
             details += [f"reason: {sample.reason}"] if sample.reason else []
             for line in details:
                 console.print(f"      {line}", markup=False, highlight=False)
     for problem in report.guard_violations:
         console.print(f"[yellow]a run would stop: {escape(problem)}[/]")
+
+
+def _shown(value: Any) -> str:
+    """A sample value as a person reads it: ``'Ada'``, ``20.5``, ``2025-09-02``, ``none``."""
+    if isinstance(value, str):
+        return repr(value)
+    if value is None or isinstance(value, bool):
+        return "none" if value is None else str(value).lower()
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return json.dumps(to_jsonable_python(value), ensure_ascii=False)
