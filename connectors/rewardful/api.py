@@ -6,7 +6,7 @@ counting, redaction). Writes are form-encoded; responses are JSON.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -57,15 +57,9 @@ class RewardfulApi:
 
     def affiliate(self, affiliate_id: str, *, expand: Iterable[str] = ()) -> Json | None:
         """One affiliate, or None when Rewardful has none with that id."""
-        try:
-            response = self._http.get(
-                _at("/affiliates", affiliate_id), params=expand_params(expand)
-            )
-        except ApiRequestError as exc:
-            if exc.status == NOT_FOUND:
-                return None
-            raise
-        return _body(response)
+        return _unless_missing(
+            lambda: self._http.get(_at("/affiliates", affiliate_id), params=expand_params(expand))
+        )
 
     def create_affiliate(self, fields: Mapping[str, str]) -> Json:
         """``POST /affiliates``. Not idempotent: a resend could not be told apart."""
@@ -73,13 +67,9 @@ class RewardfulApi:
 
     def update_affiliate(self, affiliate_id: str, fields: Mapping[str, str]) -> Json | None:
         """``PUT /affiliates/:id`` (partial); None when the affiliate does not exist."""
-        try:
-            response = self._http.put(_at("/affiliates", affiliate_id), data=dict(fields))
-        except ApiRequestError as exc:
-            if exc.status == NOT_FOUND:
-                return None
-            raise
-        return _body(response)
+        return _unless_missing(
+            lambda: self._http.put(_at("/affiliates", affiliate_id), data=dict(fields))
+        )
 
     def create_link(self, fields: Mapping[str, str]) -> Json:
         """``POST /affiliate_links``. Sent with a token, so a resend cannot duplicate it."""
@@ -110,6 +100,17 @@ def expand_params(names: Iterable[str]) -> dict[str, list[str]]:
 
 def _at(path: str, key: str) -> str:
     return f"{path}/{quote(key, safe='')}"
+
+
+def _unless_missing(send: Callable[[], requests.Response]) -> Json | None:
+    """The body ``send`` gets back, or None when Rewardful answers 404."""
+    try:
+        response = send()
+    except ApiRequestError as exc:
+        if exc.status == NOT_FOUND:
+            return None
+        raise
+    return _body(response)
 
 
 def _body(response: requests.Response) -> Json:
