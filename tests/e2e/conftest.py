@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from crmsync.cli.app import app
+from crmsync.workspace import Workspace
 
 SYNC = "people"
 
@@ -135,3 +136,12 @@ def _logging_restored() -> Iterator[None]:
             root.removeHandler(handler)
     root.setLevel(levels[0])
     ours.setLevel(levels[1])
+
+
+def run_in_process(config: Path, sync: str) -> None:
+    """Run ``sync`` of ``config`` once in this process, as an uninterrupted reference."""
+    workspace = Workspace.open(config)
+    try:
+        workspace.run(sync)
+    finally:
+        workspace.close()

@@ -22,6 +22,8 @@ import pytest
 from crmsync.cli.scaffold import Example, copy_example
 from crmsync.workspace import Workspace
 
+from .conftest import run_in_process
+
 pytestmark = pytest.mark.e2e
 
 SYNC = "contacts-to-affiliates"
@@ -57,14 +59,6 @@ def _change_source(folder: Path) -> None:
         writer.writerows(rows)
 
 
-def _run_in_process(config: Path) -> None:
-    workspace = Workspace.open(config)
-    try:
-        workspace.run(SYNC)
-    finally:
-        workspace.close()
-
-
 def _killed_run(config: Path, kill_at: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(KILLER), "--config", str(config), "run", SYNC],
@@ -84,7 +78,7 @@ def _target(folder: Path) -> list[tuple[tuple[str, str], ...]]:
 def _scenario(folder: Path, *, incremental: bool) -> Path:
     config = _project(folder)
     if incremental:
-        _run_in_process(config)
+        run_in_process(config, SYNC)
         _change_source(folder)
     return config
 
@@ -109,7 +103,7 @@ def test_a_run_killed_at_any_step_is_completed_by_the_next_run(
         killed = _killed_run(config, point)
         assert killed.returncode == -signal.SIGKILL, (point, killed.stderr)
 
-        _run_in_process(config)
+        run_in_process(config, SYNC)
 
         assert _target(folder) == expected, f"killed at step {point} of {steps}"
         _assert_state_agrees(config, len(expected))

@@ -25,9 +25,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from crmsync.state import FiringOutcome, RunOutcome, StateStore
-from crmsync.workspace import Workspace
 
-from .conftest import CONFIG, MAPPING, SYNC
+from .conftest import CONFIG, MAPPING, SYNC, run_in_process
 
 pytestmark = pytest.mark.e2e
 
@@ -115,19 +114,11 @@ def _target(folder: Path) -> list[tuple[tuple[str, str], ...]]:
         return sorted(tuple(sorted(row.items())) for row in csv.DictReader(handle))
 
 
-def _run_in_process(config: Path) -> None:
-    workspace = Workspace.open(config)
-    try:
-        workspace.run(SYNC)
-    finally:
-        workspace.close()
-
-
 @pytest.fixture(scope="module")
 def expected(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[tuple[str, str], ...]]:
     """What one uninterrupted run writes to the target."""
     folder = tmp_path_factory.mktemp("reference")
-    _run_in_process(_write_project(folder, records=RECORDS))
+    run_in_process(_write_project(folder, records=RECORDS), SYNC)
     rows = _target(folder)
     assert len(rows) == RECORDS
     return rows
@@ -303,7 +294,7 @@ def test_sigterm_stops_a_large_run_within_one_batch_and_the_next_run_resumes(
     with StateStore.connect(f"sqlite:///{tmp_path / 'crmsync-state.db'}") as store:
         [stopped] = store.runs(SYNC)
         firings = store.firings(SYNC)
-    _run_in_process(config)
+    run_in_process(config, SYNC)
     # On a slow machine, firings during the large run find it holding the lock.
     others = [f for f in firings if f.outcome is not FiringOutcome.LOCKED]
 
